@@ -1,0 +1,92 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// One target per responsibility; see docs/decisions.md and ARCHITECTURE in README.
+let package = Package(
+    name: "parley",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "parley", targets: ["parley"]),
+        .library(name: "ParleyProtocol", targets: ["ParleyProtocol"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        // Wire types shared by server, SDK and tools. Foundation only.
+        .target(name: "ParleyProtocol"),
+        // The system SQLite library (libsqlite3-dev), used by the embedded store.
+        .systemLibrary(
+            name: "CSQLite",
+            path: "Sources/CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+        // The storage interface and its records; no engine inside.
+        .target(name: "ParleyStore"),
+        // The embedded engine: SQLite in WAL mode with group commit.
+        .target(
+            name: "ParleySQLite",
+            dependencies: [
+                "ParleyStore", "CSQLite",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Routing of encoded events to the node holding each user's sessions.
+        .target(
+            name: "ParleyBus",
+            dependencies: [
+                "ParleyProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+        // Domain services: accounts, messaging, conversations, sync. No networking.
+        .target(
+            name: "ParleyCore",
+            dependencies: [
+                "ParleyProtocol", "ParleyStore", "ParleyBus",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+        // Hummingbird application: HTTP routes, WebSocket gateway, auth, configuration.
+        .target(
+            name: "ParleyServer",
+            dependencies: [
+                "ParleyCore", "ParleySQLite", "ParleyBus", "ParleyProtocol", "ParleyStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(
+            name: "parley",
+            dependencies: [
+                "ParleyServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "ParleyCoreTests",
+            dependencies: ["ParleyCore", "ParleySQLite", "ParleyStore", "ParleyBus", "ParleyProtocol"]
+        ),
+        .testTarget(
+            name: "ParleyProtocolTests",
+            dependencies: ["ParleyProtocol"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

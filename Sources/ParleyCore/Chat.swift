@@ -1,0 +1,72 @@
+import Logging
+import NIOCore
+import ParleyBus
+import ParleyProtocol
+import ParleyStore
+
+/// The messaging domain: sending, recall, receipts, typing, history, sync and the
+/// conversation list. Written against `Store` and `Bus` only, so it runs the same on
+/// one node or many, and in tests without a network.
+public struct Chat: Sendable {
+    public let store: any Store
+    public let bus: any Bus
+    public let limits: ChatLimits
+    public let clock: WallClock
+    public let ids: Snowflake
+    public let frames: Frames
+    let profiles: ProfileDirectory
+    let logger: Logger
+
+    public init(store: any Store, bus: any Bus, limits: ChatLimits = ChatLimits(), clock: WallClock = .system, ids: Snowflake, logger: Logger) {
+        self.store = store
+        self.bus = bus
+        self.limits = limits
+        self.clock = clock
+        self.ids = ids
+        self.frames = Frames(ids: ids, clock: clock)
+        self.profiles = ProfileDirectory(store: store)
+        self.logger = logger
+    }
+
+    /// The membership of `caller` in a conversation, or `forbidden`/`not_found`.
+    func requireMembership(_ caller: Caller, in conversationId: String) async throws -> MembershipRecord {
+        if let membership = try await store.membership(conversationId: conversationId, userId: caller.userId) {
+            return membership
+        }
+        if try await store.conversation(id: conversationId) == nil {
+            throw ChatError.notFound("conversation not found")
+        }
+        throw ChatError.forbidden("not a member of this conversation")
+    }
+
+    /// Validates a client-chosen identifier.
+    func requireIdentifier(_ value: String, named name: String) throws {
+        if value.isEmpty { throw ChatError.badRequest("'\(name)' must not be empty") }
+        if value.utf8.count > limits.maxClientIdLength {
+            throw ChatError.badRequest("'\(name)' is longer than \(limits.maxClientIdLength) bytes")
+        }
+    }
+
+    /// Publishes a frame to users' sessions.
+    func deliver(_ frame: ByteBuffer, to recipients: [String], except session: String? = nil) async {
+        guard !recipients.isEmpty else { return }
+        await bus.publish(.deliver(Delivery(recipients: recipients, excludedSession: session, frame: frame)))
+    }
+
+    /// The client view of a stored item.
+    func payload(_ record: MessageRecord, names: [String: UserRecord]) -> MessagePayload {
+        let sender = names[record.senderId]
+        return MessagePayload(
+            messageId: record.messageId, timestamp: record.createdAt,
+            conversationType: ConversationID.type(of: record.conversationId), conversationId: record.conversationId,
+            seq: record.seq, senderId: record.senderId, senderName: sender?.displayName, senderAvatar: sender?.avatar,
+            contentType: record.contentType, content: record.content.map(JSONValue.init(jsonText:)),
+            atUsers: record.atUsers, replyTo: record.replyTo, localId: record.localId, recalled: record.recalled)
+    }
+
+    /// Client views of stored items, with sender names looked up once per sender.
+    func payloads(_ records: [MessageRecord]) async throws -> [MessagePayload] {
+        let names = try await profiles.users(Set(records.map(\.senderId)))
+        return records.map { payload($0, names: names) }
+    }
+}

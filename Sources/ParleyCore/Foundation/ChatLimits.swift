@@ -1,0 +1,19 @@
+/// Bounds the domain enforces; all configurable.
+public struct ChatLimits: Sendable, Equatable {
+    /// Longest text, in Unicode scalars.
+    public var maxTextLength: Int = 10_000
+    /// How long after sending a sender may recall, in ms.
+    public var recallWindowMs: Int64 = 120_000
+    /// Default and maximum `history` page.
+    public var historyPageDefault: Int = 50
+    public var historyPageMax: Int = 200
+    /// Default and maximum `sync` page (each list).
+    public var syncPageDefault: Int = 100
+    public var syncPageMax: Int = 500
+    /// Longest client id (`localId`, `deviceId`, …).
+    public var maxClientIdLength: Int = 128
+    /// Most users in `atUsers`.
+    public var maxMentions: Int = 100
+
+    public init() {}
+}

@@ -1,0 +1,49 @@
+import ParleyProtocol
+import ParleyStore
+
+extension Chat {
+    /// Recalls a message: the sender may, within the recall window. The recall is an event
+    /// with the conversation's next seq; members are told with `message_recalled`.
+    /// Recalling again returns the first recall's ack and tells nobody twice.
+    public func recall(_ request: RecallRequest, by caller: Caller) async throws -> RecallAck {
+        try requireIdentifier(request.conversationId, named: "conversationId")
+        try requireIdentifier(request.messageId, named: "messageId")
+        _ = try await requireMembership(caller, in: request.conversationId)
+        guard let message = try await store.message(id: request.messageId),
+            message.conversationId == request.conversationId
+        else {
+            throw ChatError.notFound("message not found in this conversation")
+        }
+        if message.isEvent {
+            throw ChatError.badRequest("an event cannot be recalled")
+        }
+        if !message.recalled {
+            guard message.senderId == caller.userId else {
+                throw ChatError.forbidden("only the sender can recall a message")
+            }
+            if clock.now() - message.createdAt > limits.recallWindowMs {
+                throw ChatError.forbidden("the recall window of \(limits.recallWindowMs / 1000) s has passed")
+            }
+        }
+        let outcome = try await store.recallMessage(NewRecall(
+            conversationId: request.conversationId, messageId: request.messageId, eventId: ids.next(),
+            recalledBy: caller.userId, createdAt: clock.now()))
+        if !outcome.duplicate {
+            let notice = NotificationPayload(
+                notificationType: NotificationType.messageRecalled, title: "Message recalled", content: "",
+                actionType: "none",
+                actionData: .object([
+                    "conversationId": .string(request.conversationId),
+                    "messageId": .string(request.messageId),
+                    "seq": .number(Double(outcome.original.seq)),
+                    "recalledBy": .string(caller.userId),
+                    "eventSeq": .number(Double(outcome.event.seq)),
+                ]))
+            let members = try await store.memberIds(conversationId: request.conversationId)
+            await deliver(frames.notification(notice), to: members, except: caller.sessionId)
+        }
+        return RecallAck(
+            conversationId: request.conversationId, messageId: request.messageId, seq: outcome.event.seq,
+            timestamp: outcome.event.createdAt)
+    }
+}

@@ -1,0 +1,32 @@
+import Foundation
+
+/// Encodes server frames to UTF-8 JSON bytes, once per frame: the same bytes are
+/// handed to every session the frame fans out to.
+public enum FrameCoder {
+    /// Encodes a value as compact JSON. Encoding a well-formed frame cannot fail;
+    /// a failure is a programming error and traps in debug builds.
+    public static func encode<T: Encodable>(_ value: T) -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        do {
+            return Array(try encoder.encode(value))
+        } catch {
+            assertionFailure("frame encoding failed: \(error)")
+            return Array(#"{"type":"error","data":{"code":"internal","message":"encoding failed"}}"#.utf8)
+        }
+    }
+
+    /// Decodes a JSON body, turning Swift's decoding errors into a `ProtocolViolation`
+    /// whose message names the offending field.
+    public static func decode<T: Decodable>(_ type: T.Type, from data: Data) throws(ProtocolViolation) -> T {
+        do {
+            return try JSONDecoder().decode(T.self, from: data)
+        } catch let error as DecodingError {
+            throw ProtocolViolation(error)
+        } catch let error as ProtocolViolation {
+            throw error
+        } catch {
+            throw ProtocolViolation(message: "malformed JSON")
+        }
+    }
+}

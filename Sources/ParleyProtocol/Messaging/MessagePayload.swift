@@ -1,0 +1,64 @@
+/// One item of a conversation as clients see it: `data` of a live `message` frame and
+/// an element of `history.messages`. Events (a recall) are items too, with their own `seq`.
+public struct MessagePayload: Codable, Sendable, Equatable {
+    public var messageId: String
+    public var timestamp: Int64
+    public var conversationType: ConversationType
+    public var conversationId: String
+    public var seq: Int64
+    public var senderId: String
+    public var senderName: String?
+    public var senderAvatar: String?
+    public var contentType: String
+    /// Removed (`null`) once the message is recalled.
+    public var content: JSONValue?
+    public var atUsers: [String]
+    public var replyTo: String?
+    public var localId: String?
+    public var recalled: Bool
+
+    public init(
+        messageId: String, timestamp: Int64, conversationType: ConversationType, conversationId: String,
+        seq: Int64, senderId: String, senderName: String?, senderAvatar: String?, contentType: String,
+        content: JSONValue?, atUsers: [String], replyTo: String?, localId: String?, recalled: Bool
+    ) {
+        self.messageId = messageId
+        self.timestamp = timestamp
+        self.conversationType = conversationType
+        self.conversationId = conversationId
+        self.seq = seq
+        self.senderId = senderId
+        self.senderName = senderName
+        self.senderAvatar = senderAvatar
+        self.contentType = contentType
+        self.content = content
+        self.atUsers = atUsers
+        self.replyTo = replyTo
+        self.localId = localId
+        self.recalled = recalled
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case messageId, timestamp, conversationType, conversationId, seq, senderId, senderName
+        case senderAvatar, contentType, content, atUsers, replyTo, localId, recalled
+    }
+
+    // Optional fields go out as explicit `null`s: clients index them without checking presence.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(messageId, forKey: .messageId)
+        try c.encode(timestamp, forKey: .timestamp)
+        try c.encode(conversationType, forKey: .conversationType)
+        try c.encode(conversationId, forKey: .conversationId)
+        try c.encode(seq, forKey: .seq)
+        try c.encode(senderId, forKey: .senderId)
+        try c.encode(senderName, forKey: .senderName)
+        try c.encode(senderAvatar, forKey: .senderAvatar)
+        try c.encode(contentType, forKey: .contentType)
+        try c.encode(content, forKey: .content)
+        try c.encode(atUsers, forKey: .atUsers)
+        try c.encode(replyTo, forKey: .replyTo)
+        try c.encode(localId, forKey: .localId)
+        try c.encode(recalled, forKey: .recalled)
+    }
+}

@@ -1,0 +1,41 @@
+/// `data` of a `notification` frame (seed 000 §3.2), and an element of `sync.notifications`.
+///
+/// Persisted notifications carry the `seq` of the user's inbox; ephemeral ones
+/// (`typing`, `presence`, receipts, `kicked`) carry none.
+public struct NotificationPayload: Codable, Sendable, Equatable {
+    public var notificationType: String
+    public var title: String
+    public var content: String
+    /// `accept_reject`, `view` or `none`.
+    public var actionType: String
+    public var actionData: JSONValue
+    /// `high`, `normal` or `low`.
+    public var priority: String
+    public var sound: Bool
+    public var badge: Int64
+    public var seq: Int64?
+
+    public init(
+        notificationType: String, title: String = "", content: String = "", actionType: String = "none",
+        actionData: JSONValue, priority: String = "normal", sound: Bool = false, badge: Int64 = 0, seq: Int64? = nil
+    ) {
+        self.notificationType = notificationType
+        self.title = title
+        self.content = content
+        self.actionType = actionType
+        self.actionData = actionData
+        self.priority = priority
+        self.sound = sound
+        self.badge = badge
+        self.seq = seq
+    }
+}
+
+/// The `notificationType`s the server sends.
+public enum NotificationType {
+    public static let deliveryReceipt = "delivery_receipt"
+    public static let readReceipt = "read_receipt"
+    public static let typing = "typing"
+    public static let messageRecalled = "message_recalled"
+    public static let kicked = "kicked"
+}

@@ -1,0 +1,67 @@
+import Foundation
+
+/// A request a client can send over the socket.
+public enum ClientCommand: Sendable, Equatable {
+    case message(SendMessage)
+    case receipt(ReceiptRequest)
+    case typing(TypingRequest)
+    case sync(SyncRequest)
+    case history(HistoryRequest)
+    case recall(RecallRequest)
+    case ping
+}
+
+/// One parsed client frame. Parsing never throws: a frame that cannot be understood keeps
+/// whatever `requestId` could be read, so the `error` reply can echo it.
+public struct ClientFrame: Sendable, Equatable {
+    public var requestId: String?
+    public var command: Result<ClientCommand, ProtocolViolation>
+
+    public init(requestId: String?, command: Result<ClientCommand, ProtocolViolation>) {
+        self.requestId = requestId
+        self.command = command
+    }
+
+    /// Parses one text frame's bytes.
+    public static func parse(_ bytes: Data) -> ClientFrame {
+        do {
+            return try JSONDecoder().decode(Parsed.self, from: bytes).frame
+        } catch let error as DecodingError {
+            return ClientFrame(requestId: nil, command: .failure(ProtocolViolation(error)))
+        } catch {
+            return ClientFrame(requestId: nil, command: .failure(ProtocolViolation(message: "malformed JSON")))
+        }
+    }
+
+    private struct Parsed: Decodable {
+        var frame: ClientFrame
+
+        enum Keys: String, CodingKey { case type, requestId, data }
+
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: Keys.self)
+            let requestId = try? c.decodeIfPresent(String.self, forKey: .requestId)
+            func body<T: Decodable>(_ type: T.Type) throws -> T { try c.decode(T.self, forKey: .data) }
+            let command: Result<ClientCommand, ProtocolViolation>
+            do {
+                let type = try c.decode(String.self, forKey: .type)
+                switch type {
+                case "message": command = .success(.message(try body(SendMessage.self)))
+                case "ack": command = .success(.receipt(try body(ReceiptRequest.self)))
+                case "typing": command = .success(.typing(try body(TypingRequest.self)))
+                case "sync":
+                    let request = try c.decodeIfPresent(SyncRequest.self, forKey: .data) ?? SyncRequest()
+                    command = .success(.sync(request))
+                case "history": command = .success(.history(try body(HistoryRequest.self)))
+                case "recall": command = .success(.recall(try body(RecallRequest.self)))
+                case "ping": command = .success(.ping)
+                default:
+                    command = .failure(ProtocolViolation(message: "unknown frame type '\(type.prefix(64))'"))
+                }
+            } catch let error as DecodingError {
+                command = .failure(ProtocolViolation(error))
+            }
+            self.frame = ClientFrame(requestId: requestId, command: command)
+        }
+    }
+}

@@ -1,0 +1,143 @@
+import Foundation
+import ParleyStore
+
+/// A thread that owns one SQLite connection and runs jobs on it.
+///
+/// A writer worker commits every job queued while the previous transaction ran in one
+/// transaction (group commit): N concurrent sends cost one fsync, not N. Each job runs in
+/// its own savepoint, so a failing job rolls back alone; its caller is resumed only after
+/// the shared COMMIT succeeded.
+final class SQLiteWorker: @unchecked Sendable {
+    // @unchecked Sendable: `queue` and `stopped` are only touched under `condition`;
+    // the connection is only touched by the worker's own thread.
+
+    /// One unit of work. `run` executes inside the transaction and returns what to do
+    /// once the transaction has committed; `fail` reports an error instead.
+    struct Job {
+        let run: (SQLiteConnection) throws -> () -> Void
+        let fail: (any Error) -> Void
+    }
+
+    private let condition = NSCondition()
+    private var queue: [Job] = []
+    private var stopped = false
+    private let batchLimit: Int
+    private let transactional: Bool
+
+    /// - Parameters:
+    ///   - transactional: wrap batches in BEGIN IMMEDIATE … COMMIT (the writer).
+    ///   - batchLimit: most jobs in one transaction.
+    init(name: String, connection: SQLiteConnection, transactional: Bool, batchLimit: Int) {
+        self.batchLimit = batchLimit
+        self.transactional = transactional
+        let box = ConnectionBox(connection)
+        // The thread keeps the worker alive until `stop()` lets its loop end.
+        let thread = Thread { [self] in self.runLoop(box.connection) }
+        thread.name = name
+        thread.start()
+    }
+
+    /// Runs `body` on the worker's connection and returns its result after commit.
+    func perform<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            let job = Job(
+                run: { connection in
+                    let value = try body(connection)
+                    return { continuation.resume(returning: value) }
+                },
+                fail: { continuation.resume(throwing: $0) }
+            )
+            condition.lock()
+            if stopped {
+                condition.unlock()
+                continuation.resume(throwing: StoreError.engine("store is closed"))
+                return
+            }
+            queue.append(job)
+            condition.signal()
+            condition.unlock()
+        }
+    }
+
+    /// Finishes the queued jobs, then stops the thread.
+    func stop() {
+        condition.lock()
+        stopped = true
+        condition.signal()
+        condition.unlock()
+    }
+
+    private func nextBatch() -> [Job]? {
+        condition.lock()
+        defer { condition.unlock() }
+        while queue.isEmpty {
+            if stopped { return nil }
+            condition.wait()
+        }
+        let count = min(queue.count, batchLimit)
+        let batch = Array(queue.prefix(count))
+        queue.removeFirst(count)
+        return batch
+    }
+
+    private func runLoop(_ connection: SQLiteConnection) {
+        while let batch = nextBatch() {
+            if transactional {
+                runTransaction(batch, on: connection)
+            } else {
+                for job in batch { runAlone(job, on: connection) }
+            }
+        }
+    }
+
+    /// Reads run alone, each in its own (deferred) transaction, so they see one snapshot.
+    private func runAlone(_ job: Job, on connection: SQLiteConnection) {
+        do {
+            try connection.execute("BEGIN")
+            let complete = try job.run(connection)
+            try connection.execute("COMMIT")
+            complete()
+        } catch {
+            try? connection.execute("ROLLBACK")
+            job.fail(error)
+        }
+    }
+
+    private func runTransaction(_ batch: [Job], on connection: SQLiteConnection) {
+        do {
+            try connection.execute("BEGIN IMMEDIATE")
+        } catch {
+            for job in batch { job.fail(error) }
+            return
+        }
+        var succeeded: [(job: Job, complete: () -> Void)] = []
+        succeeded.reserveCapacity(batch.count)
+        for job in batch {
+            do {
+                try connection.execute("SAVEPOINT job")
+                let complete = try job.run(connection)
+                try connection.execute("RELEASE job")
+                succeeded.append((job, complete))
+            } catch {
+                try? connection.execute("ROLLBACK TO job")
+                try? connection.execute("RELEASE job")
+                job.fail(error)
+            }
+        }
+        do {
+            try connection.execute("COMMIT")
+            for entry in succeeded { entry.complete() }
+        } catch {
+            try? connection.execute("ROLLBACK")
+            // Nothing of this batch is durable: the jobs that had succeeded fail now.
+            for entry in succeeded { entry.job.fail(StoreError.engine("commit failed: \(error)")) }
+        }
+    }
+}
+
+/// Moves a connection into its worker thread.
+private final class ConnectionBox: @unchecked Sendable {
+    // @unchecked Sendable: handed over once, before the thread starts, and used only there.
+    let connection: SQLiteConnection
+    init(_ connection: SQLiteConnection) { self.connection = connection }
+}

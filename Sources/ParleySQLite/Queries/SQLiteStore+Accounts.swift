@@ -1,0 +1,81 @@
+import ParleyStore
+
+extension SQLiteStore {
+    private static let userColumns = "id, username, display_name, avatar, password_hash, created_at"
+
+    private static func user(_ row: SQLRow) -> UserRecord {
+        UserRecord(
+            id: row.text(0), username: row.text(1), displayName: row.text(2), avatar: row.optionalText(3),
+            passwordHash: row.text(4), createdAt: row.int(5))
+    }
+
+    public func createUser(_ user: UserRecord) async throws {
+        try await write { db in
+            do {
+                try db.run(
+                    "INSERT INTO users (\(Self.userColumns)) VALUES (?, ?, ?, ?, ?, ?)",
+                    [.text(user.id), .text(user.username), .text(user.displayName), SQLValue(user.avatar),
+                     .text(user.passwordHash), .integer(user.createdAt)])
+            } catch is SQLiteConstraintViolation {
+                throw StoreError.duplicate("username")
+            }
+        }
+    }
+
+    public func user(id: String) async throws -> UserRecord? {
+        try await read { db in
+            try db.first("SELECT \(Self.userColumns) FROM users WHERE id = ?", [.text(id)], Self.user)
+        }
+    }
+
+    public func user(username: String) async throws -> UserRecord? {
+        try await read { db in
+            try db.first("SELECT \(Self.userColumns) FROM users WHERE username = ?", [.text(username)], Self.user)
+        }
+    }
+
+    public func users(ids: [String]) async throws -> [UserRecord] {
+        if ids.isEmpty { return [] }
+        return try await read { db in
+            let marks = Array(repeating: "?", count: ids.count).joined(separator: ",")
+            return try db.all("SELECT \(Self.userColumns) FROM users WHERE id IN (\(marks))", ids.map { .text($0) }, Self.user)
+        }
+    }
+
+    public func createAuthSession(_ session: AuthSessionRecord) async throws {
+        try await write { db in
+            try db.run(
+                "INSERT INTO auth_sessions (id, user_id, refresh_hash, expires_at, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?)",
+                [.text(session.id), .text(session.userId), .text(session.refreshTokenHash), .integer(session.expiresAt),
+                 .integer(session.createdAt), SQLValue(session.revokedAt)])
+        }
+    }
+
+    public func authSession(id: String) async throws -> AuthSessionRecord? {
+        try await read { db in
+            try db.first(
+                "SELECT id, user_id, refresh_hash, expires_at, created_at, revoked_at FROM auth_sessions WHERE id = ?",
+                [.text(id)]
+            ) { row in
+                AuthSessionRecord(
+                    id: row.text(0), userId: row.text(1), refreshTokenHash: row.text(2), expiresAt: row.int(3),
+                    createdAt: row.int(4), revokedAt: row.optionalInt(5))
+            }
+        }
+    }
+
+    public func rotateRefreshToken(sessionId: String, currentHash: String, newHash: String, expiresAt: Int64) async throws -> Bool {
+        try await write { db in
+            try db.run(
+                "UPDATE auth_sessions SET refresh_hash = ?, expires_at = ? WHERE id = ? AND refresh_hash = ? AND revoked_at IS NULL",
+                [.text(newHash), .integer(expiresAt), .text(sessionId), .text(currentHash)])
+            return db.changes == 1
+        }
+    }
+
+    public func revokeAuthSession(id: String, at time: Int64) async throws {
+        try await write { db in
+            try db.run("UPDATE auth_sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", [.integer(time), .text(id)])
+        }
+    }
+}

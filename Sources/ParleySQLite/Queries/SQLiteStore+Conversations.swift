@@ -1,0 +1,136 @@
+import ParleyStore
+
+extension SQLiteStore {
+    private static let stateColumns = """
+        c.id, c.type, c.last_seq, c.created_at, c.updated_at, m.delivered_seq, m.read_seq, m.pinned, m.muted, \
+        MAX(c.version, m.version) AS v
+        """
+
+    public func conversation(id: String) async throws -> ConversationRecord? {
+        try await read { db in
+            try db.first(
+                "SELECT id, type, last_seq, created_at, updated_at FROM conversations WHERE id = ?", [.text(id)]
+            ) { row in
+                ConversationRecord(id: row.text(0), type: row.text(1), lastSeq: row.int(2), createdAt: row.int(3), updatedAt: row.int(4))
+            }
+        }
+    }
+
+    public func membership(conversationId: String, userId: String) async throws -> MembershipRecord? {
+        try await read { db in
+            try db.first(
+                "SELECT delivered_seq, read_seq, pinned, muted FROM members WHERE conversation_id = ? AND user_id = ?",
+                [.text(conversationId), .text(userId)]
+            ) { row in
+                MembershipRecord(
+                    conversationId: conversationId, userId: userId, deliveredSeq: row.int(0), readSeq: row.int(1),
+                    pinned: row.bool(2), muted: row.bool(3))
+            }
+        }
+    }
+
+    public func memberIds(conversationId: String) async throws -> [String] {
+        try await read { db in
+            try db.all("SELECT user_id FROM members WHERE conversation_id = ?", [.text(conversationId)]) { $0.text(0) }
+        }
+    }
+
+    public func advanceCursor(conversationId: String, userId: String, kind: CursorKind, to seq: Int64) async throws -> CursorAdvance {
+        try await write { db in
+            guard let lastSeq = try db.first("SELECT last_seq FROM conversations WHERE id = ?", [.text(conversationId)], { $0.int(0) }),
+                let (delivered, read) = try db.first(
+                    "SELECT delivered_seq, read_seq FROM members WHERE conversation_id = ? AND user_id = ?",
+                    [.text(conversationId), .text(userId)], { ($0.int(0), $0.int(1)) })
+            else {
+                throw StoreError.notFound("membership")
+            }
+            let target = min(seq, lastSeq)
+            let current = kind == .read ? read : delivered
+            guard target > current else { return CursorAdvance(seq: current, moved: false) }
+            let version = self.nextVersion()
+            switch kind {
+            case .read:
+                try db.run(
+                    "UPDATE members SET read_seq = ?, delivered_seq = MAX(delivered_seq, ?), version = ? WHERE conversation_id = ? AND user_id = ?",
+                    [.integer(target), .integer(target), .integer(version), .text(conversationId), .text(userId)])
+            case .delivered:
+                try db.run(
+                    "UPDATE members SET delivered_seq = ?, version = ? WHERE conversation_id = ? AND user_id = ?",
+                    [.integer(target), .integer(version), .text(conversationId), .text(userId)])
+            }
+            return CursorAdvance(seq: target, moved: true)
+        }
+    }
+
+    public func conversationsChanged(userId: String, after version: Int64, limit: Int) async throws -> ConversationPage {
+        try await read { db in
+            let rows = try db.all(
+                """
+                SELECT \(Self.stateColumns) FROM members m JOIN conversations c ON c.id = m.conversation_id
+                WHERE m.user_id = ? AND (c.version > ? OR m.version > ?) ORDER BY v LIMIT ?
+                """,
+                [.text(userId), .integer(version), .integer(version), .integer(Int64(limit + 1))]
+            ) { row in Self.partialState(row, userId: userId) }
+            let page = Array(rows.prefix(limit))
+            let states = try page.map { try Self.complete($0, userId: userId, db: db) }
+            return ConversationPage(conversations: states, version: states.last?.version ?? version, hasMore: rows.count > limit)
+        }
+    }
+
+    public func conversationList(userId: String, limit: Int) async throws -> [ConversationState] {
+        try await read { db in
+            let rows = try db.all(
+                """
+                SELECT \(Self.stateColumns) FROM members m JOIN conversations c ON c.id = m.conversation_id
+                WHERE m.user_id = ? ORDER BY m.pinned DESC, c.updated_at DESC, c.id LIMIT ?
+                """,
+                [.text(userId), .integer(Int64(limit))]
+            ) { row in Self.partialState(row, userId: userId) }
+            return try rows.map { try Self.complete($0, userId: userId, db: db) }
+        }
+    }
+
+    /// The columns of `stateColumns`; counts and the last message are filled by `complete`.
+    private static func partialState(_ row: SQLRow, userId: String) -> ConversationState {
+        let conversation = ConversationRecord(
+            id: row.text(0), type: row.text(1), lastSeq: row.int(2), createdAt: row.int(3), updatedAt: row.int(4))
+        let membership = MembershipRecord(
+            conversationId: conversation.id, userId: userId, deliveredSeq: row.int(5), readSeq: row.int(6),
+            pinned: row.bool(7), muted: row.bool(8))
+        return ConversationState(
+            conversation: conversation, membership: membership, peerId: nil, unread: 0, mentionUnread: 0,
+            lastMessage: nil, version: row.int(9))
+    }
+
+    /// Derives the unread counts from the read cursor, and adds the last item and the peer.
+    private static func complete(_ partial: ConversationState, userId: String, db: SQLiteConnection) throws -> ConversationState {
+        var state = partial
+        let id = state.conversation.id
+        let readSeq = state.membership.readSeq
+        if state.conversation.lastSeq > readSeq {
+            state.unread = try db.first(
+                """
+                SELECT COUNT(*) FROM messages WHERE conversation_id = ? AND seq > ? AND sender_id <> ?
+                AND is_event = 0 AND recalled = 0
+                """,
+                [.text(id), .integer(readSeq), .text(userId)], { $0.int(0) }) ?? 0
+            state.mentionUnread = try db.first(
+                """
+                SELECT COUNT(DISTINCT n.seq) FROM mentions n JOIN messages x ON x.conversation_id = n.conversation_id AND x.seq = n.seq
+                WHERE n.conversation_id = ? AND n.user_id IN (?, 'all') AND n.seq > ? AND x.recalled = 0 AND x.sender_id <> ?
+                """,
+                [.text(id), .text(userId), .integer(readSeq), .text(userId)], { $0.int(0) }) ?? 0
+        }
+        if state.conversation.lastSeq > 0 {
+            state.lastMessage = try db.first(
+                "SELECT \(messageColumns) FROM messages WHERE conversation_id = ? AND seq = ?",
+                [.text(id), .integer(state.conversation.lastSeq)], message)
+        }
+        if state.conversation.type == "private" {
+            state.peerId = try db.first(
+                "SELECT user_id FROM members WHERE conversation_id = ? AND user_id <> ? LIMIT 1",
+                [.text(id), .text(userId)], { $0.text(0) })
+        }
+        return state
+    }
+}

@@ -1,0 +1,70 @@
+import Foundation
+import Logging
+import ParleyStore
+import Synchronization
+
+/// The embedded store: one SQLite database in WAL mode, one writer thread committing
+/// concurrent writes together (group commit), and a few reader threads.
+public final class SQLiteStore: Store {
+    /// How durable a commit is before the caller hears of it.
+    public enum Durability: String, Sendable {
+        /// fsync on every commit: an acknowledged write survives a power cut.
+        case full
+        /// fsync at checkpoints: survives a process crash, may lose the last commits on power loss.
+        case normal
+    }
+
+    let writer: SQLiteWorker
+    private let readers: [SQLiteWorker]
+    private let nextReader = Atomic<Int>(0)
+    /// The store-wide change counter behind sync cursors. Only the writer thread advances it,
+    /// and transactions commit in the order they take versions, so a cursor never skips a change.
+    let clock: Atomic<Int64>
+
+    /// Opens (creating if needed) the database at `path` and applies migrations.
+    public init(path: String, durability: Durability = .full, readerCount: Int = 2, logger: Logger? = nil) throws {
+        let writeConnection = try SQLiteConnection(path: path, readOnly: false)
+        try writeConnection.execute("PRAGMA journal_mode = WAL")
+        try writeConnection.execute("PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL")")
+        try writeConnection.execute("PRAGMA foreign_keys = OFF")
+        try Migrations.apply(to: writeConnection)
+        let version = try writeConnection.first(
+            "SELECT MAX(COALESCE((SELECT MAX(version) FROM conversations), 0), COALESCE((SELECT MAX(version) FROM members), 0))"
+        ) { $0.int(0) } ?? 0
+        self.clock = Atomic(version)
+        self.writer = SQLiteWorker(name: "parley-sqlite-writer", connection: writeConnection, transactional: true, batchLimit: 1024)
+        var readers: [SQLiteWorker] = []
+        for index in 0..<max(1, readerCount) {
+            let connection = try SQLiteConnection(path: path, readOnly: true)
+            readers.append(SQLiteWorker(name: "parley-sqlite-reader-\(index)", connection: connection, transactional: false, batchLimit: 64))
+        }
+        self.readers = readers
+        logger?.info("sqlite store open", metadata: ["path": "\(path)", "version": "\(version)"])
+    }
+
+    deinit {
+        close()
+    }
+
+    /// Stops the worker threads after their queued work.
+    public func close() {
+        writer.stop()
+        for reader in readers { reader.stop() }
+    }
+
+    /// Runs `body` in the next write transaction; returns after it committed.
+    func write<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
+        try await writer.perform(body)
+    }
+
+    /// Runs `body` in a read transaction on one of the readers.
+    func read<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
+        let index = nextReader.wrappingAdd(1, ordering: .relaxed).oldValue
+        return try await readers[abs(index) % readers.count].perform(body)
+    }
+
+    /// Takes the next version for a change; call only inside `write`.
+    func nextVersion() -> Int64 {
+        clock.wrappingAdd(1, ordering: .relaxed).newValue
+    }
+}

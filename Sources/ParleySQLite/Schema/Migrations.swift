@@ -1,0 +1,100 @@
+/// The embedded schema, as ordered migrations. A migration never changes once released;
+/// new ones are appended. `schema_migrations` records what a database has applied.
+enum Migrations {
+    static let all: [(version: Int, sql: String)] = [
+        (1, """
+        CREATE TABLE users (
+            id TEXT PRIMARY KEY,
+            username TEXT NOT NULL UNIQUE COLLATE NOCASE,
+            display_name TEXT NOT NULL,
+            avatar TEXT,
+            password_hash TEXT NOT NULL,
+            created_at INTEGER NOT NULL
+        );
+        CREATE TABLE auth_sessions (
+            id TEXT PRIMARY KEY,
+            user_id TEXT NOT NULL,
+            refresh_hash TEXT NOT NULL,
+            expires_at INTEGER NOT NULL,
+            created_at INTEGER NOT NULL,
+            revoked_at INTEGER
+        );
+        CREATE INDEX auth_sessions_user ON auth_sessions (user_id);
+        CREATE TABLE conversations (
+            id TEXT PRIMARY KEY,
+            type TEXT NOT NULL,
+            last_seq INTEGER NOT NULL DEFAULT 0,
+            version INTEGER NOT NULL,
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        CREATE TABLE members (
+            conversation_id TEXT NOT NULL,
+            user_id TEXT NOT NULL,
+            delivered_seq INTEGER NOT NULL DEFAULT 0,
+            read_seq INTEGER NOT NULL DEFAULT 0,
+            pinned INTEGER NOT NULL DEFAULT 0,
+            muted INTEGER NOT NULL DEFAULT 0,
+            version INTEGER NOT NULL,
+            joined_at INTEGER NOT NULL,
+            PRIMARY KEY (conversation_id, user_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX members_user ON members (user_id);
+        CREATE TABLE messages (
+            conversation_id TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            message_id TEXT NOT NULL UNIQUE,
+            sender_id TEXT NOT NULL,
+            local_id TEXT,
+            content_type TEXT NOT NULL,
+            content TEXT,
+            at_users TEXT,
+            reply_to TEXT,
+            created_at INTEGER NOT NULL,
+            recalled INTEGER NOT NULL DEFAULT 0,
+            is_event INTEGER NOT NULL DEFAULT 0,
+            recall_event_id TEXT,
+            PRIMARY KEY (conversation_id, seq)
+        ) WITHOUT ROWID;
+        CREATE UNIQUE INDEX messages_dedupe ON messages (sender_id, local_id) WHERE local_id IS NOT NULL;
+        CREATE TABLE mentions (
+            conversation_id TEXT NOT NULL,
+            user_id TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            PRIMARY KEY (conversation_id, user_id, seq)
+        ) WITHOUT ROWID;
+        CREATE TABLE notifications (
+            user_id TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            id TEXT NOT NULL,
+            type TEXT NOT NULL,
+            title TEXT NOT NULL,
+            content TEXT NOT NULL,
+            action_type TEXT NOT NULL,
+            action_data TEXT NOT NULL,
+            priority TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            PRIMARY KEY (user_id, seq)
+        ) WITHOUT ROWID;
+        """),
+    ]
+
+    /// Applies the migrations `connection`'s database lacks, each in its own transaction.
+    static func apply(to connection: SQLiteConnection) throws {
+        try connection.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)")
+        let applied = Set(try connection.all("SELECT version FROM schema_migrations") { Int($0.int(0)) })
+        for migration in all where !applied.contains(migration.version) {
+            try connection.execute("BEGIN IMMEDIATE")
+            do {
+                try connection.execute(migration.sql)
+                try connection.run(
+                    "INSERT INTO schema_migrations (version, applied_at) VALUES (?, strftime('%s','now'))",
+                    [.integer(Int64(migration.version))])
+                try connection.execute("COMMIT")
+            } catch {
+                try? connection.execute("ROLLBACK")
+                throw error
+            }
+        }
+    }
+}

@@ -1,0 +1,36 @@
+import Logging
+import ParleyCore
+
+/// Everything an operator can set. Defaults run a laptop node; see docs/operations.md.
+public struct ServerConfiguration: Sendable {
+    public var host = "127.0.0.1"
+    public var port = 8080
+    public var dataDirectory = "./parley-data"
+    /// HMAC secret for access tokens (≥ 32 bytes). Nil: generated once and kept in the data directory.
+    public var jwtSecret: String?
+    public var tokens = Accounts.TokenLifetimes()
+    public var bcryptCost = 10
+    /// Seconds between client pings the server asks for, and of silence before it closes a session.
+    public var heartbeatInterval = 30
+    public var idleTimeout = 90
+    /// Largest accepted frame, decoded (a bigger one gets `too_large`).
+    public var maxFrameBytes = 64 * 1024
+    /// Frames a session may have waiting to be written before it is cut off as a slow consumer.
+    public var outboundQueueFrames = 1024
+    /// `message` frames per second per session, and the burst allowed above it.
+    public var messageRate: Double = 10
+    public var messageBurst: Double = 30
+    /// `typing` frames per second per session, and burst.
+    public var typingRate: Double = 2
+    public var typingBurst: Double = 5
+    /// Rejections in a row after which a session that keeps ignoring limits is closed.
+    public var abuseLimit = 200
+    public var limits = ChatLimits()
+    /// fsync every commit (`full`) or at checkpoints (`normal`).
+    public var durability = "full"
+    /// 0…1023; distinct per node of a cluster (part of every generated id).
+    public var nodeId = 0
+    public var logLevel = Logger.Level.info
+
+    public init() {}
+}

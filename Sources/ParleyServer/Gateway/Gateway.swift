@@ -1,0 +1,190 @@
+import Foundation
+import HummingbirdWebSocket
+import Logging
+import NIOCore
+import NIOWebSocket
+import ParleyCore
+import ParleyProtocol
+
+/// The WebSocket side of a node: runs each authenticated session from its `connected`
+/// frame to its close, turning client frames into domain calls and replies.
+struct Gateway: Sendable {
+    let chat: Chat
+    let registry: SessionRegistry
+    let configuration: ServerConfiguration
+    let logger: Logger
+
+    /// Frames larger than this are refused by the WebSocket layer itself (close 1009);
+    /// frames between `maxFrameBytes` and this get a `too_large` error and the session lives on.
+    var hardFrameLimit: Int { max(configuration.maxFrameBytes * 4, 1 << 20) }
+
+    /// Runs one session. Returns when the connection is gone.
+    func serve(_ device: DeviceIdentity, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, channel: any Channel) async {
+        let now = chat.clock.now()
+        let session = ClientSession(
+            id: chat.ids.next(), caller: device.caller, deviceId: device.deviceId, platform: device.platform,
+            channel: channel, queueLimit: configuration.outboundQueueFrames, now: now)
+        session.enqueue(chat.frames.frame(.connected, ConnectedPayload(
+            userId: session.userId, deviceId: session.deviceId, sessionId: session.id, serverTime: now,
+            heartbeatInterval: configuration.heartbeatInterval, idleTimeout: configuration.idleTimeout)))
+        for replaced in registry.add(session) {
+            replaced.close(
+                code: CloseCodes.kicked, reason: "replaced",
+                finalFrame: chat.frames.kicked(reason: "replaced", message: "This device signed in again elsewhere."))
+        }
+        let log = logger.with(["session": "\(session.id)", "user": "\(session.userId)", "device": "\(session.deviceId)"])
+        log.debug("session open")
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await write(session, to: outbound, channel: channel, log: log) }
+            await read(session, from: inbound, log: log)
+            session.finish()
+            group.cancelAll()
+        }
+        registry.remove(session)
+        log.debug("session closed")
+    }
+
+    /// Drains the session's queue into the socket; the socket's writability paces it.
+    private func write(_ session: ClientSession, to outbound: WebSocketOutboundWriter, channel: any Channel, log: Logger) async {
+        do {
+            for await item in session.outbound {
+                switch item {
+                case .frame(let bytes):
+                    try await outbound.write(.custom(WebSocketFrame(fin: true, opcode: .text, data: bytes)))
+                case .close(let code, let reason):
+                    try await outbound.close(.init(codeNumber: Int(code)), reason: reason)
+                    // A peer that never answers the close handshake is dropped.
+                    try await Task.sleep(for: .seconds(5))
+                    channel.close(promise: nil)
+                    return
+                }
+            }
+        } catch {
+            log.trace("writer ended", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Reads client frames in order, answering each before reading the next.
+    private func read(_ session: ClientSession, from inbound: WebSocketInboundStream, log: Logger) async {
+        var limits = SessionLimits(configuration: configuration, now: chat.clock.now())
+        do {
+            for try await message in inbound.messages(maxSize: hardFrameLimit) {
+                let now = chat.clock.now()
+                session.heard(at: now)
+                let reply: ByteBuffer?
+                switch message {
+                case .binary:
+                    reply = chat.frames.error(.badRequest("binary frames are not supported; send JSON text frames"), requestId: nil)
+                case .text(let text):
+                    reply = await handle(text, session: session, limits: &limits, now: now, log: log)
+                }
+                if let reply { session.enqueue(reply) }
+                if limits.rejectionsInARow >= configuration.abuseLimit {
+                    log.notice("closing session that ignores its limits")
+                    session.close(code: CloseCodes.policyViolation, reason: "too many rejected frames")
+                }
+            }
+        } catch {
+            log.trace("reader ended", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// One client frame → its reply (nil when the frame has none).
+    func handle(_ text: String, session: ClientSession, limits: inout SessionLimits, now: Int64, log: Logger) async -> ByteBuffer? {
+        if text.utf8.count > configuration.maxFrameBytes {
+            limits.rejected()
+            return chat.frames.error(
+                ChatError(.tooLarge, "frame is \(text.utf8.count) bytes; the limit is \(configuration.maxFrameBytes)"), requestId: nil)
+        }
+        let frame = ClientFrame.parse(Data(text.utf8))
+        let requestId = frame.requestId
+        let command: ClientCommand
+        switch frame.command {
+        case .failure(let violation):
+            limits.rejected()
+            return chat.frames.error(.badRequest(violation.message), requestId: requestId)
+        case .success(let parsed):
+            command = parsed
+        }
+        if let refusal = limits.admit(command, now: now) {
+            return chat.frames.error(refusal, requestId: requestId)
+        }
+        let caller = session.caller
+        do {
+            switch command {
+            case .message(let request):
+                let ack = try await chat.send(request, from: caller)
+                return chat.frames.frame(.ack, requestId: requestId, ack)
+            case .receipt(let receipt):
+                let ack = try await chat.acknowledge(receipt, from: caller)
+                return requestId == nil ? nil : chat.frames.frame(.ack, requestId: requestId, ack)
+            case .typing(let typing):
+                try await chat.typing(typing, from: caller)
+                return nil
+            case .sync(let request):
+                return chat.frames.frame(.sync, requestId: requestId, try await chat.sync(request, for: caller))
+            case .history(let request):
+                return chat.frames.frame(.history, requestId: requestId, try await chat.history(request, for: caller))
+            case .recall(let request):
+                return chat.frames.frame(.ack, requestId: requestId, try await chat.recall(request, by: caller))
+            case .ping:
+                return chat.frames.frame(.pong, requestId: requestId, EmptyPayload())
+            }
+        } catch {
+            let failure = ChatError.from(error)
+            if failure.code == .internal {
+                log.error("request failed", metadata: ["error": "\(error)"])
+            } else {
+                limits.rejected()
+            }
+            return chat.frames.error(failure, requestId: requestId)
+        }
+    }
+}
+
+/// Per-session rate limits, and a count of refused frames in a row.
+struct SessionLimits {
+    var messages: TokenBucket
+    var typing: TokenBucket
+    private(set) var rejectionsInARow = 0
+
+    init(configuration: ServerConfiguration, now: Int64) {
+        messages = TokenBucket(rate: configuration.messageRate, burst: configuration.messageBurst, now: now)
+        typing = TokenBucket(rate: configuration.typingRate, burst: configuration.typingBurst, now: now)
+    }
+
+    /// Nil when the command may run; otherwise the `rate_limited` error to answer.
+    mutating func admit(_ command: ClientCommand, now: Int64) -> ChatError? {
+        let wait: Int64?
+        let what: String
+        switch command {
+        case .message:
+            wait = messages.take(now: now)
+            what = "messages"
+        case .typing:
+            wait = typing.take(now: now)
+            what = "typing notices"
+        default:
+            rejectionsInARow = 0
+            return nil
+        }
+        guard let wait else {
+            rejectionsInARow = 0
+            return nil
+        }
+        rejected()
+        return ChatError(.rateLimited, "too many \(what); retry in \(wait) ms", retryAfterMs: wait)
+    }
+
+    mutating func rejected() {
+        rejectionsInARow += 1
+    }
+}
+
+extension Logger {
+    func with(_ metadata: Logger.Metadata) -> Logger {
+        var logger = self
+        for (key, value) in metadata { logger[metadataKey: key] = value }
+        return logger
+    }
+}

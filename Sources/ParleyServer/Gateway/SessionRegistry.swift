@@ -1,0 +1,64 @@
+import NIOCore
+import ParleyBus
+import ParleyCore
+import Synchronization
+
+/// The sessions this node holds, by user. It is the node's `BusSink`: routed frames are
+/// handed to each matching session's queue, already encoded.
+final class SessionRegistry: BusSink {
+    private let sessions = Mutex<[String: [ClientSession]]>([:])
+
+    /// Adds a session and returns the sessions it replaces (same user and device).
+    func add(_ session: ClientSession) -> [ClientSession] {
+        sessions.withLock { all in
+            var mine = all[session.userId] ?? []
+            let replaced = mine.filter { $0.deviceId == session.deviceId }
+            mine.removeAll { $0.deviceId == session.deviceId }
+            mine.append(session)
+            all[session.userId] = mine
+            return replaced
+        }
+    }
+
+    func remove(_ session: ClientSession) {
+        sessions.withLock { all in
+            guard var mine = all[session.userId] else { return }
+            mine.removeAll { $0 === session }
+            all[session.userId] = mine.isEmpty ? nil : mine
+        }
+    }
+
+    /// The sessions of one user on this node.
+    func sessions(of userId: String) -> [ClientSession] {
+        sessions.withLock { $0[userId] ?? [] }
+    }
+
+    /// Every session on this node.
+    func all() -> [ClientSession] {
+        sessions.withLock { Array($0.values.joined()) }
+    }
+
+    var count: Int { sessions.withLock { $0.values.reduce(0) { $0 + $1.count } } }
+
+    func receive(_ event: BusEvent) {
+        switch event {
+        case .deliver(let delivery):
+            for userId in delivery.recipients {
+                for session in sessions(of: userId) where session.id != delivery.excludedSession {
+                    session.enqueue(delivery.frame)
+                }
+            }
+        case .disconnect(let order):
+            for session in sessions(of: order.userId) where Self.matches(session, order) {
+                session.close(code: order.closeCode, reason: order.reason, finalFrame: order.finalFrame)
+            }
+        }
+    }
+
+    private static func matches(_ session: ClientSession, _ order: Disconnect) -> Bool {
+        if session.id == order.sparedSession { return false }
+        if let deviceId = order.deviceId, session.deviceId != deviceId { return false }
+        if let sid = order.authSessionId, session.authSessionId != sid { return false }
+        return true
+    }
+}

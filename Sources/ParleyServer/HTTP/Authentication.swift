@@ -1,0 +1,51 @@
+import Hummingbird
+import ParleyCore
+import ParleyProtocol
+
+/// Checks the access token (`Authorization: Bearer …`, or `access_token=` in the query for
+/// browsers' WebSockets) and puts the caller in the context. Anything else is a 401.
+struct Authentication: RouterMiddleware {
+    typealias Context = ParleyRequestContext
+    let accounts: Accounts
+    let maxIdLength: Int
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        guard let token = Self.token(in: request) else { throw ChatError.unauthorized }
+        context.caller = try await accounts.authenticate(accessToken: token)
+        return try await next(request, context)
+    }
+
+    static func token(in request: Request) -> String? {
+        if let header = request.headers[.authorization] {
+            let parts = header.split(separator: " ", maxSplits: 1)
+            if parts.count == 2, parts[0].lowercased() == "bearer" { return String(parts[1]) }
+            return nil
+        }
+        return request.uri.queryParameters.get("access_token")
+    }
+}
+
+/// On the WebSocket upgrade: reads `deviceId` and `platform` from the query.
+struct DeviceAnnouncement: RouterMiddleware {
+    typealias Context = ParleyRequestContext
+    let maxIdLength: Int
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        let caller = try context.requireCaller()
+        let query = request.uri.queryParameters
+        let deviceId = query.get("deviceId") ?? "anonymous-\(caller.authSessionId ?? caller.userId)"
+        guard !deviceId.isEmpty, deviceId.utf8.count <= maxIdLength,
+            deviceId.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || $0.properties.numericType != nil || "-_.:".unicodeScalars.contains($0)) })
+        else {
+            throw ChatError.badRequest("'deviceId' must be 1 to \(maxIdLength) characters of letters, digits, '-', '_', '.', ':'")
+        }
+        let platform = query.get("platform") ?? Platform.web.rawValue
+        guard Platform(rawValue: platform) != nil else {
+            throw ChatError.badRequest("'platform' must be one of \(Platform.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        context.device = DeviceIdentity(caller: caller, deviceId: deviceId, platform: platform)
+        return try await next(request, context)
+    }
+}

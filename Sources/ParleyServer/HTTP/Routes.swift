@@ -1,0 +1,87 @@
+import Foundation
+import Hummingbird
+import HummingbirdWebSocket
+import ParleyCore
+import ParleyProtocol
+
+/// The HTTP API and the WebSocket endpoint (see docs/protocol.md).
+struct Routes {
+    let chat: Chat
+    let accounts: Accounts
+    let gateway: Gateway
+
+    func add(to router: Router<ParleyRequestContext>) {
+        router.add(middleware: ErrorResponses())
+        router.get("healthz") { _, _ in JSONBody.response(["status": "ok"]) }
+
+        let auth = router.group("v1/auth")
+        auth.post("register") { request, context in
+            JSONBody.response(try await accounts.register(try await JSONBody.decode(RegisterRequest.self, from: request, context: context)))
+        }
+        auth.post("login") { request, context in
+            JSONBody.response(try await accounts.login(try await JSONBody.decode(LoginRequest.self, from: request, context: context)))
+        }
+        auth.post("refresh") { request, context in
+            JSONBody.response(try await accounts.refresh(try await JSONBody.decode(RefreshRequest.self, from: request, context: context)))
+        }
+
+        let authenticated = router.group("v1").add(middleware: Authentication(accounts: accounts, maxIdLength: chat.limits.maxClientIdLength))
+        authenticated.post("auth/logout") { _, context in
+            try await accounts.logout(try context.requireCaller())
+            return JSONBody.response(["status": "ok"])
+        }
+        authenticated.get("users/me") { _, context in
+            JSONBody.response(try await accounts.profile(of: try context.requireCaller().userId))
+        }
+        authenticated.get("users/:userId") { _, context in
+            JSONBody.response(try await accounts.profile(of: try context.parameters.require("userId")))
+        }
+        authenticated.get("conversations") { request, context in
+            let limit = try Self.intQuery(request, "limit").map(Int.init)
+            return JSONBody.response(ConversationList(conversations: try await chat.conversations(for: try context.requireCaller(), limit: limit)))
+        }
+        authenticated.get("conversations/:conversationId/messages") { request, context in
+            let history = HistoryRequest(
+                conversationId: try context.parameters.require("conversationId"),
+                afterSeq: try Self.intQuery(request, "afterSeq"), beforeSeq: try Self.intQuery(request, "beforeSeq"),
+                limit: try Self.intQuery(request, "limit").map(Int.init))
+            return JSONBody.response(try await chat.history(history, for: try context.requireCaller()))
+        }
+        authenticated.post("conversations/:conversationId/receipts") { request, context in
+            struct Body: Decodable { var seq: Int64; var status: ReceiptStatus }
+            let body = try await JSONBody.decode(Body.self, from: request, context: context)
+            let receipt = ReceiptRequest(conversationId: try context.parameters.require("conversationId"), seq: body.seq, status: body.status)
+            return JSONBody.response(try await chat.acknowledge(receipt, from: try context.requireCaller()))
+        }
+        authenticated.post("conversations/:conversationId/messages/:messageId/recall") { _, context in
+            let recall = RecallRequest(
+                conversationId: try context.parameters.require("conversationId"),
+                messageId: try context.parameters.require("messageId"))
+            return JSONBody.response(try await chat.recall(recall, by: try context.requireCaller()))
+        }
+        authenticated.post("messages") { request, context in
+            let message = try await JSONBody.decode(SendMessage.self, from: request, context: context)
+            return JSONBody.response(try await chat.send(message, from: try context.requireCaller()))
+        }
+        authenticated.get("sync") { request, context in
+            let sync = SyncRequest(
+                since: try Self.intQuery(request, "since") ?? 0,
+                notificationsAfter: try Self.intQuery(request, "notificationsAfter") ?? 0,
+                limit: try Self.intQuery(request, "limit").map(Int.init))
+            return JSONBody.response(try await chat.sync(sync, for: try context.requireCaller()))
+        }
+
+        authenticated.add(middleware: DeviceAnnouncement(maxIdLength: chat.limits.maxClientIdLength))
+            .ws("ws") { inbound, outbound, context in
+                guard let device = context.requestContext.device else { return }
+                await gateway.serve(device, inbound: inbound, outbound: outbound, channel: context.requestContext.channel)
+            }
+    }
+
+    /// An integer query parameter; present but not an integer is a `bad_request`.
+    static func intQuery(_ request: Request, _ name: String) throws -> Int64? {
+        guard let text = request.uri.queryParameters.get(name), !text.isEmpty else { return nil }
+        guard let value = Int64(text) else { throw ChatError.badRequest("query parameter '\(name)' must be an integer") }
+        return value
+    }
+}

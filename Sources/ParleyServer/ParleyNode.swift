@@ -1,0 +1,99 @@
+import Foundation
+import Hummingbird
+import HummingbirdWebSocket
+import Logging
+import NIOCore
+import ParleyBus
+import ParleyCore
+import ParleySQLite
+import ParleyStore
+import ServiceLifecycle
+
+/// One Parley node: store, bus, domain and gateway, served over HTTP and WebSocket.
+public struct ParleyNode: Sendable {
+    public let configuration: ServerConfiguration
+    let logger: Logger
+
+    public init(configuration: ServerConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// Opens the store and serves until shutdown (SIGINT/SIGTERM).
+    /// - Parameter onListening: called with the bound port once the node accepts connections.
+    public func run(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        let config = configuration
+        try FileManager.default.createDirectory(atPath: config.dataDirectory, withIntermediateDirectories: true)
+        let store = try SQLiteStore(
+            path: config.dataDirectory + "/parley.sqlite",
+            durability: SQLiteStore.Durability(rawValue: config.durability) ?? .full, logger: logger)
+        defer { store.close() }
+        let bus = LocalBus()
+        let ids = Snowflake(node: config.nodeId)
+        let chat = Chat(store: store, bus: bus, limits: config.limits, ids: ids, logger: logger)
+        let hasher = BcryptHasher(cost: UInt8(config.bcryptCost))
+        let accounts = Accounts(
+            store: store, bus: bus, hasher: hasher, signer: AccessTokenSigner(secret: try jwtSecret()),
+            lifetimes: config.tokens, ids: ids, decoyHash: try await hasher.hash("decoy-password-for-timing"))
+        let registry = SessionRegistry()
+        bus.attach(registry)
+        let gateway = Gateway(chat: chat, registry: registry, configuration: config, logger: logger)
+
+        let router = Router(context: ParleyRequestContext.self)
+        Routes(chat: chat, accounts: accounts, gateway: gateway).add(to: router)
+        let app = Application(
+            router: router,
+            server: .http1WebSocketUpgrade(
+                webSocketRouter: router,
+                configuration: .init(
+                    http1: .init(idleTimeout: .seconds(120)),
+                    ws: .init(
+                        maxFrameSize: gateway.hardFrameLimit,
+                        autoPing: .enabled(timePeriod: .seconds(Int64(config.heartbeatInterval))),
+                        closeTimeout: .seconds(5)))),
+            configuration: .init(address: .hostname(config.host, port: config.port), serverName: "parley"),
+            services: [IdleSweep(gateway: gateway)],
+            onServerRunning: { channel in
+                await onListening(channel.localAddress?.port ?? config.port)
+            },
+            logger: logger)
+        try await app.runService()
+    }
+
+    /// The configured secret, or the one kept in the data directory (created on first start),
+    /// so tokens stay valid across restarts.
+    private func jwtSecret() throws -> [UInt8] {
+        if let secret = configuration.jwtSecret {
+            guard secret.utf8.count >= 32 else { throw ConfigurationError("the JWT secret must be at least 32 bytes") }
+            return Array(secret.utf8)
+        }
+        let path = configuration.dataDirectory + "/jwt-secret"
+        if let existing = FileManager.default.contents(atPath: path), existing.count >= 32 {
+            return Array(existing)
+        }
+        var bytes = [UInt8](repeating: 0, count: 32)
+        var generator = SystemRandomNumberGenerator()
+        for index in bytes.indices { bytes[index] = generator.next() }
+        let text = Array(bytes.map { String(format: "%02x", $0) }.joined().utf8)
+        guard FileManager.default.createFile(atPath: path, contents: Data(text), attributes: [.posixPermissions: 0o600]) else {
+            throw ConfigurationError("cannot write \(path)")
+        }
+        return text
+    }
+}
+
+/// A configuration that cannot work.
+public struct ConfigurationError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// The idle-session sweep, run for as long as the node runs.
+struct IdleSweep: Service {
+    let gateway: Gateway
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            await gateway.sweepIdleSessions()
+        }
+    }
+}

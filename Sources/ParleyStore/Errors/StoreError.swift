@@ -1,0 +1,9 @@
+/// Failures a store reports in domain terms.
+public enum StoreError: Error, Sendable, Equatable {
+    /// A unique value (a username) is taken.
+    case duplicate(String)
+    /// The named row does not exist.
+    case notFound(String)
+    /// The engine failed; the operation did not commit.
+    case engine(String)
+}

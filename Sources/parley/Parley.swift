@@ -1,0 +1,97 @@
+import ArgumentParser
+import Foundation
+import Logging
+import ParleyServer
+
+@main
+struct Parley: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "parley",
+        abstract: "Parley: a chat message service.",
+        subcommands: [Serve.self],
+        defaultSubcommand: Serve.self)
+}
+
+/// `parley serve`: runs a node. Every option also reads `PARLEY_<NAME>` from the
+/// environment (a flag wins over the environment); see docs/operations.md.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run a Parley node.")
+
+    @Option(help: "Address to listen on (env PARLEY_HOST).") var host: String?
+    @Option(help: "Port to listen on; 0 picks a free one (env PARLEY_PORT).") var port: Int?
+    @Option(name: .customLong("data-dir"), help: "Directory for the embedded database (env PARLEY_DATA_DIR).") var dataDir: String?
+    @Option(name: .customLong("jwt-secret"), help: "HMAC secret for access tokens, ≥ 32 bytes (env PARLEY_JWT_SECRET). Default: generated into the data directory.") var jwtSecret: String?
+    @Option(name: .customLong("access-token-ttl"), help: "Access token lifetime, seconds (env PARLEY_ACCESS_TOKEN_TTL).") var accessTokenTTL: Int?
+    @Option(name: .customLong("refresh-token-ttl"), help: "Refresh token lifetime, seconds (env PARLEY_REFRESH_TOKEN_TTL).") var refreshTokenTTL: Int?
+    @Option(name: .customLong("bcrypt-cost"), help: "bcrypt cost factor, 4…31 (env PARLEY_BCRYPT_COST).") var bcryptCost: Int?
+    @Option(name: .customLong("heartbeat-interval"), help: "Seconds between client pings (env PARLEY_HEARTBEAT_INTERVAL).") var heartbeatInterval: Int?
+    @Option(name: .customLong("idle-timeout"), help: "Seconds of client silence before a session is closed (env PARLEY_IDLE_TIMEOUT).") var idleTimeout: Int?
+    @Option(name: .customLong("max-frame-bytes"), help: "Largest client frame, bytes (env PARLEY_MAX_FRAME_BYTES).") var maxFrameBytes: Int?
+    @Option(name: .customLong("max-text-length"), help: "Longest text message, characters (env PARLEY_MAX_TEXT_LENGTH).") var maxTextLength: Int?
+    @Option(name: .customLong("outbound-queue"), help: "Frames queued per session before a slow consumer is cut off (env PARLEY_OUTBOUND_QUEUE).") var outboundQueue: Int?
+    @Option(name: .customLong("message-rate"), help: "Messages per second per session (env PARLEY_MESSAGE_RATE).") var messageRate: Double?
+    @Option(name: .customLong("message-burst"), help: "Message burst per session (env PARLEY_MESSAGE_BURST).") var messageBurst: Double?
+    @Option(name: .customLong("typing-rate"), help: "Typing notices per second per session (env PARLEY_TYPING_RATE).") var typingRate: Double?
+    @Option(name: .customLong("recall-window"), help: "Seconds after sending that a sender may recall (env PARLEY_RECALL_WINDOW).") var recallWindow: Int?
+    @Option(help: "Commit durability: full (fsync each commit) or normal (env PARLEY_DURABILITY).") var durability: String?
+    @Option(name: .customLong("node-id"), help: "Node id 0…1023, unique in a cluster (env PARLEY_NODE_ID).") var nodeId: Int?
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error (env PARLEY_LOG_LEVEL).") var logLevel: String?
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        func setting<T: LosslessStringConvertible>(_ flag: T?, _ name: String) throws -> T? {
+            if let flag { return flag }
+            guard let text = environment["PARLEY_" + name] else { return nil }
+            guard let value = T(text) else { throw ValidationError("PARLEY_\(name)='\(text)' is not valid") }
+            return value
+        }
+        var config = ServerConfiguration()
+        if let v = try setting(host, "HOST") { config.host = v }
+        if let v = try setting(port, "PORT") { config.port = v }
+        if let v = try setting(dataDir, "DATA_DIR") { config.dataDirectory = v }
+        config.jwtSecret = try setting(jwtSecret, "JWT_SECRET")
+        if let v = try setting(accessTokenTTL, "ACCESS_TOKEN_TTL") { config.tokens.accessSeconds = v }
+        if let v = try setting(refreshTokenTTL, "REFRESH_TOKEN_TTL") { config.tokens.refreshSeconds = v }
+        if let v = try setting(bcryptCost, "BCRYPT_COST") { config.bcryptCost = v }
+        if let v = try setting(heartbeatInterval, "HEARTBEAT_INTERVAL") { config.heartbeatInterval = v }
+        if let v = try setting(idleTimeout, "IDLE_TIMEOUT") { config.idleTimeout = v }
+        if let v = try setting(maxFrameBytes, "MAX_FRAME_BYTES") { config.maxFrameBytes = v }
+        if let v = try setting(maxTextLength, "MAX_TEXT_LENGTH") { config.limits.maxTextLength = v }
+        if let v = try setting(outboundQueue, "OUTBOUND_QUEUE") { config.outboundQueueFrames = v }
+        if let v = try setting(messageRate, "MESSAGE_RATE") { config.messageRate = v }
+        if let v = try setting(messageBurst, "MESSAGE_BURST") { config.messageBurst = v }
+        if let v = try setting(typingRate, "TYPING_RATE") { config.typingRate = v }
+        if let v = try setting(recallWindow, "RECALL_WINDOW") { config.limits.recallWindowMs = Int64(v) * 1000 }
+        if let v = try setting(durability, "DURABILITY") { config.durability = v }
+        if let v = try setting(nodeId, "NODE_ID") { config.nodeId = v }
+        if let v = try setting(logLevel, "LOG_LEVEL") {
+            guard let level = Logger.Level(rawValue: v) else { throw ValidationError("unknown log level '\(v)'") }
+            config.logLevel = level
+        }
+        try validate(config)
+
+        let level = config.logLevel
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "parley")
+        let host = config.host
+        try await ParleyNode(configuration: config, logger: logger).run { port in
+            // Scripts and tests read this line to learn the port (useful with --port 0).
+            FileHandle.standardOutput.write(Data("parley listening on http://\(host):\(port)\n".utf8))
+        }
+    }
+
+    private func validate(_ config: ServerConfiguration) throws {
+        guard (0...65535).contains(config.port) else { throw ValidationError("port must be 0…65535") }
+        guard (4...31).contains(config.bcryptCost) else { throw ValidationError("bcrypt cost must be 4…31") }
+        guard config.heartbeatInterval > 0, config.idleTimeout > 0 else { throw ValidationError("intervals must be positive") }
+        guard config.maxFrameBytes >= 1024 else { throw ValidationError("max frame bytes must be at least 1024") }
+        guard config.outboundQueueFrames >= 8 else { throw ValidationError("outbound queue must hold at least 8 frames") }
+        guard config.messageRate > 0, config.messageBurst >= 1, config.typingRate > 0 else { throw ValidationError("rates must be positive") }
+        guard ["full", "normal"].contains(config.durability) else { throw ValidationError("durability is full or normal") }
+        guard (0..<1024).contains(config.nodeId) else { throw ValidationError("node id must be 0…1023") }
+    }
+}

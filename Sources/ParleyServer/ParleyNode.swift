@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import HummingbirdWebSocket
 import Logging
 import NIOCore
@@ -43,14 +44,7 @@ public struct ParleyNode: Sendable {
         Routes(chat: chat, accounts: accounts, gateway: gateway).add(to: router)
         let app = Application(
             router: router,
-            server: .http1WebSocketUpgrade(
-                webSocketRouter: router,
-                configuration: .init(
-                    http1: .init(idleTimeout: .seconds(120)),
-                    ws: .init(
-                        maxFrameSize: gateway.hardFrameLimit,
-                        autoPing: .enabled(timePeriod: .seconds(Int64(config.heartbeatInterval))),
-                        closeTimeout: .seconds(5)))),
+            server: webSocketServer(router: router, accounts: accounts, frameLimit: gateway.hardFrameLimit),
             configuration: .init(address: .hostname(config.host, port: config.port), serverName: "parley"),
             services: [IdleSweep(gateway: gateway)],
             onServerRunning: { channel in
@@ -58,6 +52,23 @@ public struct ParleyNode: Sendable {
             },
             logger: logger)
         try await app.runService()
+    }
+
+    /// HTTP/1 with WebSocket upgrades on the same router, refused upgrades answered by the router.
+    private func webSocketServer(router: Router<ParleyRequestContext>, accounts: Accounts, frameLimit: Int) -> HTTPServerBuilder {
+        let configuration = HTTP1WebSocketUpgradeChannel.Configuration(
+            http1: .init(idleTimeout: .seconds(120)),
+            ws: .init(
+                maxFrameSize: frameLimit,
+                autoPing: .enabled(timePeriod: .seconds(Int64(self.configuration.heartbeatInterval))),
+                closeTimeout: .seconds(5)))
+        let webSocketResponder = router.buildResponder()
+        let maxIdLength = self.configuration.limits.maxClientIdLength
+        return HTTPServerBuilder { responder in
+            GatedUpgradeChannel(
+                inner: HTTP1WebSocketUpgradeChannel(responder: responder, webSocketResponder: webSocketResponder, configuration: configuration),
+                admit: { head in await DeviceIdentity.admits(head, accounts: accounts, maxIdLength: maxIdLength) })
+        }
     }
 
     /// The configured secret, or the one kept in the data directory (created on first start),

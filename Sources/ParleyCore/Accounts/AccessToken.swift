@@ -9,6 +9,13 @@ public struct AccessClaims: Codable, Sendable, Equatable {
     public var sid: String
     public var iat: Int64
     public var exp: Int64
+
+    public init(sub: String, sid: String, iat: Int64, exp: Int64) {
+        self.sub = sub
+        self.sid = sid
+        self.iat = iat
+        self.exp = exp
+    }
 }
 
 /// Signs and verifies access tokens: JWTs with HS256 over a configured secret.
@@ -50,6 +57,9 @@ public struct AccessTokenSigner: Sendable {
             .replacingOccurrences(of: "/", with: "_")
             .replacingOccurrences(of: "=", with: "")
     }
+
+    /// base64url of a string, for tests that forge tokens.
+    public static func base64URLForTesting(_ text: String) -> String { base64URL(Data(text.utf8)) }
 
     static func decodeBase64URL(_ text: Substring) -> Data? {
         var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")

@@ -21,7 +21,9 @@ public struct ProtocolViolation: Error, Sendable, Equatable, CustomStringConvert
         case .valueNotFound(_, let context):
             self.message = "field '\(path(context.codingPath))' must not be null"
         case .typeMismatch(let type, let context):
-            self.message = "field '\(path(context.codingPath))' must be \(Self.describe(type))"
+            self.message = context.codingPath.isEmpty
+                ? "the body must be a JSON object"
+                : "field '\(path(context.codingPath))' must be \(Self.describe(type))"
         case .dataCorrupted(let context):
             if context.codingPath.isEmpty {
                 self.message = "malformed JSON"

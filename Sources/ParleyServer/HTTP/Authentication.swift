@@ -1,4 +1,6 @@
 import Hummingbird
+import HummingbirdCore
+import NIOHTTP1
 import ParleyCore
 import ParleyProtocol
 
@@ -33,8 +35,16 @@ struct DeviceAnnouncement: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
-        let caller = try context.requireCaller()
-        let query = request.uri.queryParameters
+        context.device = try DeviceIdentity(caller: try context.requireCaller(), query: request.uri, maxIdLength: maxIdLength)
+        return try await next(request, context)
+    }
+}
+
+extension DeviceIdentity {
+    /// The device announced in the upgrade's query; missing `deviceId` means one anonymous
+    /// device per login, missing `platform` means `web`.
+    init(caller: Caller, query uri: URI, maxIdLength: Int) throws {
+        let query = uri.queryParameters
         let deviceId = query.get("deviceId") ?? "anonymous-\(caller.authSessionId ?? caller.userId)"
         guard !deviceId.isEmpty, deviceId.utf8.count <= maxIdLength,
             deviceId.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || $0.properties.numericType != nil || "-_.:".unicodeScalars.contains($0)) })
@@ -45,7 +55,22 @@ struct DeviceAnnouncement: RouterMiddleware {
         guard Platform(rawValue: platform) != nil else {
             throw ChatError.badRequest("'platform' must be one of \(Platform.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        context.device = DeviceIdentity(caller: caller, deviceId: deviceId, platform: platform)
-        return try await next(request, context)
+        self.init(caller: caller, deviceId: deviceId, platform: platform)
+    }
+
+    /// Whether an upgrade request would be accepted: the WebSocket path, a valid token and
+    /// a well-formed device. Used by `UpgradeGate` before the upgrade starts.
+    static func admits(_ head: HTTPRequestHead, accounts: Accounts, maxIdLength: Int) async -> Bool {
+        let uri = URI(head.uri)
+        guard uri.path == "/v1/ws" else { return false }
+        let token: String?
+        if let header = head.headers.first(name: "authorization") {
+            let parts = header.split(separator: " ", maxSplits: 1)
+            token = parts.count == 2 && parts[0].lowercased() == "bearer" ? String(parts[1]) : nil
+        } else {
+            token = uri.queryParameters.get("access_token")
+        }
+        guard let token, let caller = try? await accounts.authenticate(accessToken: token) else { return false }
+        return (try? DeviceIdentity(caller: caller, query: uri, maxIdLength: maxIdLength)) != nil
     }
 }

@@ -31,16 +31,14 @@ struct ErrorResponses: RouterMiddleware {
     }
 
     static func chatError(_ error: any Error) -> ChatError {
-        if let http = error as? HTTPError {
-            switch http.status {
-            case .notFound: return .notFound("no such endpoint")
-            case .methodNotAllowed: return ChatError(.badRequest, "method not allowed on this endpoint")
-            case .contentTooLarge: return ChatError(.tooLarge, "request body too large")
-            case .unauthorized: return .unauthorized
-            default: return .badRequest(http.body ?? "bad request")
-            }
+        guard let http = error as? any HTTPResponseError else { return ChatError.from(error) }
+        switch http.status {
+        case .notFound: return .notFound("no such endpoint")
+        case .methodNotAllowed: return .badRequest("method not allowed on this endpoint")
+        case .contentTooLarge: return ChatError(.tooLarge, "request body too large")
+        case .unauthorized: return .unauthorized
+        default: return .badRequest((http as? HTTPError)?.body ?? "bad request")
         }
-        return ChatError.from(error)
     }
 
     static func status(_ code: ErrorCode) -> HTTPResponse.Status {

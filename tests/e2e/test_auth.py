@@ -1,0 +1,121 @@
+"""D1: register, login, refresh with rotation, logout; 401 before the WebSocket upgrade."""
+import pytest
+import requests
+from websockets.exceptions import InvalidStatus
+from websockets.sync.client import connect
+
+from parley import User
+
+
+def test_register_returns_tokens_and_profile(server):
+    user = server.register(display="Zhang San 张三")
+    assert set(user.grant) >= {"userId", "accessToken", "refreshToken", "expiresIn"}
+    assert isinstance(user.grant["expiresIn"], int) and user.grant["expiresIn"] > 0
+    me = user.get("/v1/users/me")
+    assert me.status_code == 200
+    assert me.json()["userId"] == user.id
+    assert me.json()["displayName"] == "Zhang San 张三"
+    assert me.json()["username"] == user.username
+
+
+def test_duplicate_username_is_a_conflict(server):
+    user = server.register()
+    again = server.post("/v1/auth/register", {"username": user.username, "password": "another pass", "displayName": "x"})
+    assert again.status_code == 409
+    assert again.json()["error"]["code"] == "conflict"
+
+
+@pytest.mark.parametrize("body, field", [
+    ({"username": "ab", "password": "longenough", "displayName": "x"}, "username"),
+    ({"username": "bad name!", "password": "longenough", "displayName": "x"}, "username"),
+    ({"username": "goodname", "password": "short", "displayName": "x"}, "password"),
+    ({"password": "longenough", "displayName": "x"}, "username"),
+    ({"username": 42, "password": "longenough"}, "username"),
+])
+def test_register_validates_input(server, body, field):
+    r = server.post("/v1/auth/register", body)
+    assert r.status_code == 400
+    error = r.json()["error"]
+    assert error["code"] == "bad_request"
+    assert field in error["message"]
+
+
+def test_malformed_json_body_is_bad_request(server):
+    r = requests.post(server.http + "/v1/auth/login", data="{not json", headers={"Content-Type": "application/json"}, timeout=5)
+    assert r.status_code == 400
+    assert r.json()["error"]["code"] == "bad_request"
+
+
+def test_login_checks_the_password(server):
+    user = server.register()
+    ok = server.post("/v1/auth/login", {"username": user.username, "password": user.password})
+    assert ok.status_code == 200
+    assert ok.json()["userId"] == user.id
+    wrong = server.post("/v1/auth/login", {"username": user.username, "password": "wrong password"})
+    assert wrong.status_code == 401
+    assert wrong.json()["error"]["code"] == "unauthorized"
+    unknown = server.post("/v1/auth/login", {"username": "nobody-here", "password": "whatever1"})
+    assert unknown.status_code == 401
+
+
+def test_refresh_rotates_and_detects_reuse(server):
+    user = server.register()
+    first = server.post("/v1/auth/refresh", {"refreshToken": user.grant["refreshToken"]})
+    assert first.status_code == 200
+    rotated = first.json()
+    assert rotated["refreshToken"] != user.grant["refreshToken"]
+    assert rotated["userId"] == user.id
+    assert server.get("/v1/users/me", rotated["accessToken"]).status_code == 200
+    # The old refresh token was rotated away: presenting it again revokes the whole login.
+    reuse = server.post("/v1/auth/refresh", {"refreshToken": user.grant["refreshToken"]})
+    assert reuse.status_code == 401
+    assert server.post("/v1/auth/refresh", {"refreshToken": rotated["refreshToken"]}).status_code == 401
+    assert server.get("/v1/users/me", rotated["accessToken"]).status_code == 401
+
+
+def test_logout_revokes_tokens_and_closes_the_socket(server):
+    user = server.register()
+    other_login = User(server, user.username, user.password,
+                       server.post("/v1/auth/login", {"username": user.username, "password": user.password}).json())
+    socket = user.connect("laptop")
+    survivor = other_login.connect("tablet")
+    assert user.post("/v1/auth/logout").status_code == 200
+    kicked = socket.notification("kicked")
+    assert kicked["data"]["priority"] == "high"
+    assert user.get("/v1/users/me").status_code == 401
+    assert server.post("/v1/auth/refresh", {"refreshToken": user.grant["refreshToken"]}).status_code == 401
+    # The other login is untouched.
+    assert other_login.get("/v1/users/me").status_code == 200
+    assert survivor.request("ping")["type"] == "pong"
+
+
+@pytest.mark.parametrize("headers, query", [
+    ({}, ""),
+    ({"Authorization": "Bearer not-a-token"}, ""),
+    ({}, "&access_token=eyJhbGciOiJIUzI1NiJ9.e30.bad"),
+])
+def test_websocket_without_valid_token_is_401_before_upgrade(server, headers, query):
+    with pytest.raises(InvalidStatus) as failure:
+        connect(f"{server.ws}/v1/ws?deviceId=d&platform=web{query}", additional_headers=headers, open_timeout=5)
+    assert failure.value.response.status_code == 401
+
+
+def test_websocket_accepts_token_in_query(server):
+    user = server.register()
+    conn = connect(f"{server.ws}/v1/ws?deviceId=browser&platform=web&access_token={user.token}", open_timeout=5)
+    import json
+    frame = json.loads(conn.recv(timeout=5))
+    assert frame["type"] == "connected"
+    assert frame["data"]["userId"] == user.id
+    conn.close()
+
+
+def test_http_api_requires_a_token(server):
+    r = server.get("/v1/conversations")
+    assert r.status_code == 401
+    assert r.json() == {"error": {"code": "unauthorized", "message": r.json()["error"]["message"]}}
+
+
+def test_health(server):
+    r = server.get("/healthz")
+    assert r.status_code == 200

@@ -28,15 +28,23 @@ public struct Chat: Sendable {
         self.logger = logger
     }
 
-    /// The membership of `caller` in a conversation, or `forbidden`/`not_found`.
+    /// The membership of `caller` in a conversation. A non-member gets `forbidden` whether or
+    /// not the conversation exists, so nobody can probe which users have talked; only one's own
+    /// not-yet-started private conversation is `not_found`.
     func requireMembership(_ caller: Caller, in conversationId: String) async throws -> MembershipRecord {
         if let membership = try await store.membership(conversationId: conversationId, userId: caller.userId) {
             return membership
         }
-        if try await store.conversation(id: conversationId) == nil {
+        if isOwnPrivateConversation(conversationId, of: caller) {
             throw ChatError.notFound("conversation not found")
         }
         throw ChatError.forbidden("not a member of this conversation")
+    }
+
+    /// Whether `conversationId` is a private conversation the caller is one of the two users of.
+    func isOwnPrivateConversation(_ conversationId: String, of caller: Caller) -> Bool {
+        guard let (a, b) = ConversationID.privateUsers(conversationId) else { return false }
+        return caller.userId == a || caller.userId == b
     }
 
     /// Validates a client-chosen identifier.

@@ -60,8 +60,11 @@ public final class SQLiteStore: Store {
     /// Runs `body` in a read transaction on one of the readers.
     func read<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
         let index = nextReader.wrappingAdd(1, ordering: .relaxed).oldValue
-        return try await readers[abs(index) % readers.count].perform(body)
+        return try await readers[Int(index.magnitude % UInt(readers.count))].perform(body)
     }
+
+    /// Write transactions committed (or attempted) so far; fewer than writes when they are grouped.
+    public var transactionCount: Int { writer.transactionCount }
 
     /// Takes the next version for a change; call only inside `write`.
     func nextVersion() -> Int64 {

@@ -29,7 +29,7 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("max-frame-bytes"), help: "Largest client frame, bytes (env PARLEY_MAX_FRAME_BYTES).") var maxFrameBytes: Int?
     @Option(name: .customLong("max-text-length"), help: "Longest text message, characters (env PARLEY_MAX_TEXT_LENGTH).") var maxTextLength: Int?
     @Option(name: .customLong("outbound-queue"), help: "Frames queued per session before a slow consumer is cut off (env PARLEY_OUTBOUND_QUEUE).") var outboundQueue: Int?
-    @Option(name: .customLong("message-rate"), help: "Messages per second per session (env PARLEY_MESSAGE_RATE).") var messageRate: Double?
+    @Option(name: .customLong("message-rate"), help: "Messages per second per session (env PARLEY_MESSAGE_RATE, default 30).") var messageRate: Double?
     @Option(name: .customLong("message-burst"), help: "Message burst per session (env PARLEY_MESSAGE_BURST).") var messageBurst: Double?
     @Option(name: .customLong("typing-rate"), help: "Typing notices per second per session (env PARLEY_TYPING_RATE).") var typingRate: Double?
     @Option(name: .customLong("recall-window"), help: "Seconds after sending that a sender may recall (env PARLEY_RECALL_WINDOW).") var recallWindow: Int?

@@ -9,7 +9,7 @@ from parley import Server  # noqa: E402
 
 @pytest.fixture(scope="module")
 def server():
-    """A node with default limits, shared by the tests of one module."""
-    node = Server("--message-rate", "1000", "--message-burst", "1000").start()
+    """A node with default settings, shared by the tests of one module."""
+    node = Server().start()
     yield node
     node.cleanup()

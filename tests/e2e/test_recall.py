@@ -20,7 +20,7 @@ def test_recall_notifies_members_and_rewrites_history(server):
     event_seq = reply["data"]["seq"]
     assert event_seq == ack["seq"] + 1
 
-    for socket in (b, a_laptop):
+    for socket in (b, a_laptop, a_phone):
         notice = socket.notification("message_recalled", messageId=mid)
         action = notice["data"]["actionData"]
         assert action["conversationId"] == cid

@@ -157,5 +157,14 @@ def test_non_members_can_neither_read_nor_write(server):
     r = eve.get(f"/v1/conversations/{cid}/messages")
     assert r.status_code == 403 and r.json()["error"]["code"] == "forbidden"
     assert eve.get("/v1/conversations").json()["conversations"] == []
+    # Whether a conversation exists does not leak: strangers get forbidden either way.
     unknown = e.request("history", {"conversationId": "p_1_2", "afterSeq": 0})
-    assert unknown["data"]["code"] in ("forbidden", "not_found")
+    assert unknown["data"]["code"] == "forbidden"
+
+
+def test_history_of_a_conversation_not_started_yet_is_empty(server):
+    alice, bob = server.register(), server.register()
+    cid = "p_" + "_".join(sorted([alice.id, bob.id]))
+    reply = alice.connect().request("history", {"conversationId": cid, "afterSeq": 0})
+    assert reply["type"] == "history"
+    assert reply["data"] == {"messages": [], "hasMore": False}

@@ -169,8 +169,6 @@ public enum CloseCodes {
     public static let kicked: UInt16 = 4001
     /// No frame arrived within the idle timeout.
     public static let idleTimeout: UInt16 = 4002
-    /// The server is shutting down; reconnect (to another node).
-    public static let goingAway: UInt16 = 1001
     /// Repeated abuse of limits.
     public static let policyViolation: UInt16 = 1008
 }

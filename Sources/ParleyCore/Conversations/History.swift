@@ -12,7 +12,12 @@ extension Chat {
         if let seq = request.afterSeq ?? request.beforeSeq, seq < 0 {
             throw ChatError.badRequest("seq bounds must not be negative")
         }
-        _ = try await requireMembership(caller, in: request.conversationId)
+        do {
+            _ = try await requireMembership(caller, in: request.conversationId)
+        } catch let error as ChatError where error.code == .notFound {
+            // A private chat with someone you have not written to yet is empty, not missing.
+            return HistoryResponse(messages: [], hasMore: false)
+        }
         let page: HistoryPage = request.afterSeq.map { .after($0, limit: limit) } ?? .before(request.beforeSeq, limit: limit)
         let result = try await store.messages(conversationId: request.conversationId, page: page)
         return HistoryResponse(messages: try await payloads(result.messages), hasMore: result.hasMore)

@@ -39,8 +39,10 @@ extension Chat {
                     "recalledBy": .string(caller.userId),
                     "eventSeq": .number(Double(outcome.event.seq)),
                 ]))
+            // Every member's sessions, the recalling one included: it may show the recall
+            // from the notification as every other device does.
             let members = try await store.memberIds(conversationId: request.conversationId)
-            await deliver(frames.notification(notice), to: members, except: caller.sessionId)
+            await deliver(frames.notification(notice), to: members)
         }
         return RecallAck(
             conversationId: request.conversationId, messageId: request.messageId, seq: outcome.event.seq,

@@ -1,5 +1,6 @@
 import Foundation
 import ParleyStore
+import Synchronization
 
 /// A thread that owns one SQLite connection and runs jobs on it.
 ///
@@ -23,6 +24,10 @@ final class SQLiteWorker: @unchecked Sendable {
     private var stopped = false
     private let batchLimit: Int
     private let transactional: Bool
+    private let transactions = Atomic<Int>(0)
+
+    /// Transactions run so far (batches, for the writer).
+    var transactionCount: Int { transactions.load(ordering: .relaxed) }
 
     /// - Parameters:
     ///   - transactional: wrap batches in BEGIN IMMEDIATE … COMMIT (the writer).
@@ -104,6 +109,7 @@ final class SQLiteWorker: @unchecked Sendable {
     }
 
     private func runTransaction(_ batch: [Job], on connection: SQLiteConnection) {
+        transactions.add(1, ordering: .relaxed)
         do {
             try connection.execute("BEGIN IMMEDIATE")
         } catch {

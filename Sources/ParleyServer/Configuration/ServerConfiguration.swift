@@ -18,8 +18,8 @@ public struct ServerConfiguration: Sendable {
     /// Frames a session may have waiting to be written before it is cut off as a slow consumer.
     public var outboundQueueFrames = 1024
     /// `message` frames per second per session, and the burst allowed above it.
-    public var messageRate: Double = 10
-    public var messageBurst: Double = 30
+    public var messageRate: Double = 30
+    public var messageBurst: Double = 300
     /// `typing` frames per second per session, and burst.
     public var typingRate: Double = 2
     public var typingBurst: Double = 5

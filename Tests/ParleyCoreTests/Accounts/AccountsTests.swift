@@ -52,3 +52,16 @@ struct AccountsTests {
         #expect(signer.verify("garbage", now: 0) == nil)
     }
 }
+
+@Suite("Error mapping")
+struct ErrorMappingTests {
+    struct DiskOnFire: Error {}
+
+    @Test func unexpectedFailuresAreInternalWithoutDetail() {
+        let mapped = ChatError.from(DiskOnFire())
+        #expect(mapped.code == .internal)
+        #expect(!mapped.message.contains("DiskOnFire"))
+        #expect(ChatError.from(ChatError.forbidden("no")).code == .forbidden)
+        #expect(ChatError.from(ProtocolViolation(message: "missing field 'x'")) == .badRequest("missing field 'x'"))
+    }
+}

@@ -68,3 +68,29 @@ struct DurabilityTests {
         #expect(try await store.users(ids: (0..<50).map(String.init)).count == 41)
     }
 }
+
+@Suite("Group commit")
+struct GroupCommitTests {
+    @Test func concurrentWritesShareTransactions() async throws {
+        let directory = NSTemporaryDirectory() + "parley-store-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let store = try SQLiteStore(path: directory + "/db.sqlite", durability: .full)
+        defer { store.close() }
+        let before = store.transactionCount
+        let writes = 400
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<writes {
+                group.addTask {
+                    try await store.createUser(UserRecord(
+                        id: "\(index)", username: "user\(index)", displayName: "x", avatar: nil, passwordHash: "h", createdAt: 0))
+                }
+            }
+            try await group.waitForAll()
+        }
+        let transactions = store.transactionCount - before
+        #expect(try await store.users(ids: (0..<writes).map(String.init)).count == writes)
+        // Every write is durable, yet they did not each pay for their own commit.
+        #expect(transactions < writes / 2, "\(transactions) transactions for \(writes) writes")
+    }
+}

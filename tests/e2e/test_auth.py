@@ -26,9 +26,10 @@ def test_duplicate_username_is_a_conflict(server):
 
 
 @pytest.mark.parametrize("body, field", [
-    ({"username": "ab", "password": "longenough", "displayName": "x"}, "username"),
+    ({"username": "a", "password": "longenough", "displayName": "x"}, "username"),
+    ({"username": "x" * 65, "password": "longenough", "displayName": "x"}, "username"),
     ({"username": "bad name!", "password": "longenough", "displayName": "x"}, "username"),
-    ({"username": "goodname", "password": "short", "displayName": "x"}, "password"),
+    ({"username": "goodname", "password": "five5", "displayName": "x"}, "password"),
     ({"password": "longenough", "displayName": "x"}, "username"),
     ({"username": 42, "password": "longenough"}, "username"),
 ])
@@ -119,3 +120,12 @@ def test_http_api_requires_a_token(server):
 def test_health(server):
     r = server.get("/healthz")
     assert r.status_code == 200
+
+
+def test_common_username_styles_are_accepted(server):
+    import uuid
+    for name in (f"user-{uuid.uuid4()}", f"alice+{uuid.uuid4().hex[:8]}@example.com", f"Bob_{uuid.uuid4().hex[:6]}"):
+        r = server.post("/v1/auth/register", {"username": name, "password": "secret"})
+        assert r.status_code == 200, r.text
+        me = server.get("/v1/users/me", r.json()["accessToken"]).json()
+        assert me["username"] == name and me["displayName"] == name

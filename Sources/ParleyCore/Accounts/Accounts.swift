@@ -44,13 +44,13 @@ public struct Accounts: Sendable {
 
     public func register(_ request: RegisterRequest) async throws -> TokenGrant {
         let username = request.username.trimmingCharacters(in: .whitespaces)
-        guard (3...32).contains(username.count),
-            username.unicodeScalars.allSatisfy({ CharacterSet.alphanumerics.contains($0) && $0.isASCII || "_.-".unicodeScalars.contains($0) })
+        guard (2...64).contains(username.count),
+            username.unicodeScalars.allSatisfy({ CharacterSet.alphanumerics.contains($0) && $0.isASCII || "_.-@+".unicodeScalars.contains($0) })
         else {
-            throw ChatError.badRequest("'username' must be 3 to 32 characters of a-z, 0-9, '_', '.', '-'")
+            throw ChatError.badRequest("'username' must be 2 to 64 characters of a-z, 0-9, '_', '.', '-', '@', '+'")
         }
-        guard (8...128).contains(request.password.count) else {
-            throw ChatError.badRequest("'password' must be 8 to 128 characters")
+        guard (6...128).contains(request.password.count) else {
+            throw ChatError.badRequest("'password' must be 6 to 128 characters")
         }
         let displayName = (request.displayName ?? username).trimmingCharacters(in: .whitespacesAndNewlines)
         guard (1...64).contains(displayName.count) else {

@@ -8,6 +8,7 @@ let package = Package(
     products: [
         .executable(name: "parley", targets: ["parley"]),
         .library(name: "ParleyProtocol", targets: ["ParleyProtocol"]),
+        .library(name: "ParleyClient", targets: ["ParleyClient"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -73,10 +74,19 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // The Swift client SDK: reconnecting, retrying, ordering. Wire types + a WebSocket client only.
+        .target(
+            name: "ParleyClient",
+            dependencies: [
+                "ParleyProtocol",
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "parley",
             dependencies: [
-                "ParleyServer",
+                "ParleyServer", "ParleyClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -84,6 +94,10 @@ let package = Package(
         .testTarget(
             name: "ParleyCoreTests",
             dependencies: ["ParleyCore", "ParleySQLite", "ParleyStore", "ParleyBus", "ParleyProtocol"]
+        ),
+        .testTarget(
+            name: "ParleyClientTests",
+            dependencies: ["ParleyClient", "ParleyServer", "ParleyProtocol"]
         ),
         .testTarget(
             name: "ParleyProtocolTests",

@@ -1,0 +1,39 @@
+import Foundation
+import ParleyProtocol
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// JSON over HTTP to a Parley node (accounts and the REST endpoints).
+struct HTTPTransport: Sendable {
+    let baseURL: URL
+
+    func call<Response: Decodable>(
+        _ method: String, _ path: String, body: (some Encodable)? = Optional<EmptyPayload>.none, token: String? = nil,
+        as type: Response.Type
+    ) async throws -> Response {
+        var request = URLRequest(url: baseURL.appendingPathComponent(path))
+        request.httpMethod = method
+        request.timeoutInterval = 30
+        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+        if let body {
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+            request.httpBody = try JSONEncoder().encode(body)
+        }
+        let (data, response) = try await URLSession.shared.data(for: request)
+        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+        guard (200..<300).contains(status) else {
+            if let failure = try? JSONDecoder().decode(ErrorBody.self, from: data) {
+                throw ParleyClientError.server(failure.error)
+            }
+            throw ParleyClientError.http(status: status, message: String(decoding: data.prefix(200), as: UTF8.self))
+        }
+        return try JSONDecoder().decode(Response.self, from: data)
+    }
+}
+
+/// `{"error": {...}}`, the body of every HTTP error.
+private struct ErrorBody: Decodable {
+    var error: ErrorPayload
+}

@@ -11,7 +11,8 @@ import ParleyProtocol
 ///   sent again in order. Sends are keyed by `localId`, so a resend is the same message:
 ///   each message is stored and delivered exactly once.
 /// - Messages reach `events` in seq order per conversation, each once; missing ones are
-///   fetched from history.
+///   fetched from history. Messages this client sent itself are not repeated there: the
+///   send's ack already carries them.
 /// - The access token is refreshed before it expires.
 ///
 /// ```swift
@@ -59,6 +60,9 @@ public actor ParleyClient {
     enum Released: Sendable {
         case message(MessagePayload)
         case recall(conversationId: String, messageId: String, eventSeq: Int64)
+        /// A message this client sent: it holds its seq in the order, but the app already has
+        /// it from the send's ack, so it is not emitted again.
+        case sentHere
     }
 
     public init(configuration: ClientConfiguration, logger: Logger = Logger(label: "parley.client")) {
@@ -290,7 +294,9 @@ public actor ParleyClient {
     /// Sends a message; returns once the server has stored it. Retried across reconnects
     /// under the same `localId` until acknowledged.
     public func send(_ message: SendMessage) async throws -> SendAck {
-        try decode(SendAck.self, try await request("message", message, id: "send-" + message.localId))
+        let ack = try decode(SendAck.self, try await request("message", message, id: "send-" + message.localId))
+        release(ordering.accept(.sentHere, seq: ack.seq, in: ack.conversationId))
+        return ack
     }
 
     /// Sends a text to a user.
@@ -385,6 +391,8 @@ public actor ParleyClient {
             case .message(let message): emit.yield(.message(message))
             case .recall(let conversationId, let messageId, let eventSeq):
                 emit.yield(.recalled(conversationId: conversationId, messageId: messageId, eventSeq: eventSeq))
+            case .sentHere:
+                break
             }
         }
         scheduleGapFill()

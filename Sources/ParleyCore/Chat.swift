@@ -61,14 +61,15 @@ public struct Chat: Sendable {
         await bus.publish(.deliver(Delivery(recipients: recipients, excludedSession: session, frame: frame)))
     }
 
-    /// The client view of a stored item.
-    func payload(_ record: MessageRecord, names: [String: UserRecord]) -> MessagePayload {
+    /// The client view of a stored item (`parsingContent: false` leaves `content` nil for a
+    /// caller that has it already).
+    func payload(_ record: MessageRecord, names: [String: UserRecord], parsingContent: Bool = true) -> MessagePayload {
         let sender = names[record.senderId]
         return MessagePayload(
             messageId: record.messageId, timestamp: record.createdAt,
             conversationType: ConversationID.type(of: record.conversationId), conversationId: record.conversationId,
             seq: record.seq, senderId: record.senderId, senderName: sender?.displayName, senderAvatar: sender?.avatar,
-            contentType: record.contentType, content: record.content.map(JSONValue.init(jsonText:)),
+            contentType: record.contentType, content: parsingContent ? record.content.map(JSONValue.init(jsonText:)) : nil,
             atUsers: record.atUsers, replyTo: record.replyTo, localId: record.localId, recalled: record.recalled)
     }
 

@@ -8,7 +8,7 @@ struct Parley: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "parley",
         abstract: "Parley: a chat message service.",
-        subcommands: [Serve.self, ChatCommand.self],
+        subcommands: [Serve.self, ChatCommand.self, BenchCommand.self],
         defaultSubcommand: Serve.self)
 }
 

@@ -2,8 +2,9 @@ import ParleyProtocol
 
 /// Validation of message content per `contentType`.
 enum MessageContent {
-    /// Checks `content` against its type's schema and returns the JSON text to store.
-    static func validate(type: String, content: JSONValue, limits: ChatLimits) throws -> String {
+    /// Checks `content` against its type's schema and returns it normalized, with the JSON
+    /// text to store.
+    static func validate(type: String, content: JSONValue, limits: ChatLimits) throws -> (value: JSONValue, text: String) {
         switch type {
         case "text":
             guard case .object(let fields) = content, let value = fields["text"] else {
@@ -22,7 +23,8 @@ enum MessageContent {
             if fields.count > 1 {
                 throw ChatError.badRequest("text content has only the field 'text'")
             }
-            return JSONValue.object(["text": .string(text)]).jsonText
+            let normalized = JSONValue.object(["text": .string(text)])
+            return (normalized, normalized.jsonText)
         default:
             throw ChatError.badRequest("unsupported contentType '\(type.prefix(32))'")
         }

@@ -19,13 +19,15 @@ extension Chat {
 
         let outcome = try await store.appendMessage(NewMessage(
             target: target, messageId: ids.next(), senderId: caller.userId, localId: request.localId,
-            contentType: request.contentType, content: content, atUsers: atUsers,
+            contentType: request.contentType, content: content.text, atUsers: atUsers,
             mentions: atUsers.filter { recipients.contains($0) || $0 == "all" }, replyTo: request.replyTo,
             createdAt: clock.now()))
         let message = outcome.message
         if !outcome.duplicate {
             let sender = try await profiles.user(caller.userId)
-            let frame = frames.message(payload(message, names: sender.map { [$0.id: $0] } ?? [:]))
+            var live = payload(message, names: sender.map { [$0.id: $0] } ?? [:], parsingContent: false)
+            live.content = content.value
+            let frame = frames.message(live)
             await deliver(frame, to: recipients, except: caller.sessionId)
         }
         return SendAck(

@@ -5,9 +5,8 @@ import Synchronization
 /// A thread that owns one SQLite connection and runs jobs on it.
 ///
 /// A writer worker commits every job queued while the previous transaction ran in one
-/// transaction (group commit): N concurrent sends cost one fsync, not N. Each job runs in
-/// its own savepoint, so a failing job rolls back alone; its caller is resumed only after
-/// the shared COMMIT succeeded.
+/// transaction (group commit): N concurrent sends cost one fsync, not N. A caller is resumed
+/// only after the COMMIT that holds its write succeeded.
 final class SQLiteWorker: @unchecked Sendable {
     // @unchecked Sendable: `queue` and `stopped` are only touched under `condition`;
     // the connection is only touched by the worker's own thread.
@@ -98,46 +97,49 @@ final class SQLiteWorker: @unchecked Sendable {
     /// Reads run alone, each in its own (deferred) transaction, so they see one snapshot.
     private func runAlone(_ job: Job, on connection: SQLiteConnection) {
         do {
-            try connection.execute("BEGIN")
+            try connection.run("BEGIN")
             let complete = try job.run(connection)
-            try connection.execute("COMMIT")
+            try connection.run("COMMIT")
             complete()
         } catch {
-            try? connection.execute("ROLLBACK")
+            try? connection.run("ROLLBACK")
             job.fail(error)
         }
     }
 
+    /// Runs a batch of writes in one transaction. Failures are rare (a taken username), so
+    /// the batch runs without per-job savepoints; if a job fails, the whole transaction is
+    /// rolled back and every job of the batch runs again in a transaction of its own, where
+    /// only the failing one fails.
     private func runTransaction(_ batch: [Job], on connection: SQLiteConnection) {
         transactions.add(1, ordering: .relaxed)
+        var completions: [() -> Void] = []
+        completions.reserveCapacity(batch.count)
         do {
-            try connection.execute("BEGIN IMMEDIATE")
+            try connection.run("BEGIN IMMEDIATE")
+            for job in batch { completions.append(try job.run(connection)) }
+            try connection.run("COMMIT")
         } catch {
-            for job in batch { job.fail(error) }
+            try? connection.run("ROLLBACK")
+            guard batch.count > 1 else {
+                batch[0].fail(error)
+                return
+            }
+            for job in batch {
+                transactions.add(1, ordering: .relaxed)
+                do {
+                    try connection.run("BEGIN IMMEDIATE")
+                    let complete = try job.run(connection)
+                    try connection.run("COMMIT")
+                    complete()
+                } catch {
+                    try? connection.run("ROLLBACK")
+                    job.fail(error)
+                }
+            }
             return
         }
-        var succeeded: [(job: Job, complete: () -> Void)] = []
-        succeeded.reserveCapacity(batch.count)
-        for job in batch {
-            do {
-                try connection.execute("SAVEPOINT job")
-                let complete = try job.run(connection)
-                try connection.execute("RELEASE job")
-                succeeded.append((job, complete))
-            } catch {
-                try? connection.execute("ROLLBACK TO job")
-                try? connection.execute("RELEASE job")
-                job.fail(error)
-            }
-        }
-        do {
-            try connection.execute("COMMIT")
-            for entry in succeeded { entry.complete() }
-        } catch {
-            try? connection.execute("ROLLBACK")
-            // Nothing of this batch is durable: the jobs that had succeeded fail now.
-            for entry in succeeded { entry.job.fail(StoreError.engine("commit failed: \(error)")) }
-        }
+        for complete in completions { complete() }
     }
 }
 

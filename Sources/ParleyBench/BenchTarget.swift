@@ -1,0 +1,105 @@
+import Foundation
+import Logging
+import ParleyClient
+import ParleyProtocol
+
+/// The node under load, and the users the generator creates on it.
+public struct BenchTarget: Sendable {
+    public var server: URL
+    /// The server's process id, to read its memory (local runs only).
+    public var serverPID: Int?
+    let logger: Logger
+
+    public init(server: URL, serverPID: Int?) {
+        self.server = server
+        self.serverPID = serverPID
+        var logger = Logger(label: "parley.bench")
+        logger.logLevel = .error
+        self.logger = logger
+    }
+
+    func socketURL(device: String) -> String {
+        var components = URLComponents(url: server, resolvingAgainstBaseURL: false)!
+        components.scheme = server.scheme == "https" ? "wss" : "ws"
+        components.path = "/v1/ws"
+        components.queryItems = [URLQueryItem(name: "deviceId", value: device), URLQueryItem(name: "platform", value: "desktop")]
+        return components.string!
+    }
+
+    /// Registers `count` fresh users, a few at a time.
+    func users(_ count: Int, prefix: String) async throws -> [TokenGrant] {
+        let run = UUID().uuidString.prefix(6).lowercased()
+        var grants: [TokenGrant] = []
+        var next = 0
+        try await withThrowingTaskGroup(of: TokenGrant.self) { group in
+            func add() {
+                let index = next
+                next += 1
+                group.addTask {
+                    try await ParleyAccounts.register(server: server, username: "\(prefix)-\(run)-\(index)", password: "bench-password")
+                }
+            }
+            for _ in 0..<min(16, count) { add() }
+            while let grant = try await group.next() {
+                grants.append(grant)
+                if next < count { add() }
+            }
+        }
+        return grants
+    }
+
+    /// Opens sessions, `concurrency` handshakes at a time.
+    func connect(
+        _ plan: [(token: String, device: String)], concurrency: Int,
+        onFrame: @escaping @Sendable (Int, String) -> Void
+    ) async throws -> [BenchConnection] {
+        var connections = [BenchConnection?](repeating: nil, count: plan.count)
+        var next = 0
+        try await withThrowingTaskGroup(of: (Int, BenchConnection).self) { group in
+            func add() {
+                let index = next
+                next += 1
+                let (token, device) = plan[index]
+                let url = socketURL(device: device)
+                group.addTask {
+                    (index, try await BenchConnection.open(url: url, token: token, logger: logger) { onFrame(index, $0) })
+                }
+            }
+            for _ in 0..<min(concurrency, plan.count) { add() }
+            while let (index, connection) = try await group.next() {
+                connections[index] = connection
+                if next < plan.count { add() }
+            }
+        }
+        return connections.compactMap { $0 }
+    }
+
+    /// The server's resident memory in bytes, if its pid is known and readable.
+    func serverRSS() -> Int? {
+        guard let pid = serverPID, let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
+        for line in status.split(separator: "\n") where line.hasPrefix("VmRSS:") {
+            let kilobytes = line.split(separator: " ").compactMap { Int($0) }.first
+            return kilobytes.map { $0 * 1024 }
+        }
+        return nil
+    }
+}
+
+/// Cheap field extraction from server frames: the generator must not spend its core on JSON.
+enum FrameScan {
+    /// The string value of the first `"key":"…"` in `text`.
+    static func string(_ key: String, in text: String) -> Substring? {
+        guard let start = text.range(of: "\"\(key)\":\"") else { return nil }
+        let rest = text[start.upperBound...]
+        guard let end = rest.firstIndex(of: "\"") else { return nil }
+        return rest[..<end]
+    }
+
+    /// The integer value of the first `"key":123` in `text`.
+    static func int(_ key: String, in text: String) -> Int64? {
+        guard let start = text.range(of: "\"\(key)\":") else { return nil }
+        return Int64(text[start.upperBound...].prefix { $0.isNumber })
+    }
+
+    static func type(of text: String) -> Substring? { string("type", in: text) }
+}

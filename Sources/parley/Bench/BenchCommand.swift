@@ -1,0 +1,101 @@
+import ArgumentParser
+import Foundation
+import ParleyBench
+
+/// `parley bench`: the load generator. Each scenario prints a readable table, then its
+/// result as one line of JSON.
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench", abstract: "Load-test a Parley node.",
+        subcommands: [Connect.self, Private.self, Fanout.self, Sync.self])
+
+    struct Target: ParsableArguments {
+        @Option(help: "The node's HTTP address.") var server = "http://127.0.0.1:8080"
+        @Option(name: .customLong("server-pid"), help: "The node's process id, to report its memory (local nodes only).") var serverPID: Int?
+
+        func target() throws -> BenchTarget {
+            guard let url = URL(string: server) else { throw ValidationError("'\(server)' is not a URL") }
+            return BenchTarget(server: url, serverPID: serverPID)
+        }
+    }
+
+    static func report<R: Encodable>(_ lines: [String], _ result: R) {
+        for line in lines { print(line) }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        print(String(decoding: (try? encoder.encode(result)) ?? Data(), as: UTF8.self))
+    }
+
+    struct Connect: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Connection storm, then idle hold: connect rate and server memory per connection.")
+        @OptionGroup var target: Target
+        @Option(help: "Sessions to open.") var connections = 1000
+        @Option(help: "Users they belong to.") var users = 50
+        @Option(help: "Handshakes in flight at once.") var concurrency = 256
+        @Option(help: "Seconds to hold the idle sessions before measuring.") var hold: Double = 5
+
+        func run() async throws {
+            let result = try await ConnectStorm(connections: connections, users: users, concurrency: concurrency, holdSeconds: hold)
+                .run(on: try target.target())
+            BenchCommand.report([
+                "connect storm: \(result.connected)/\(result.connections) sessions in \(String(format: "%.2f", result.seconds)) s = \(Int(result.connectRate)) connections/s",
+                "server RSS: before \(result.serverRSSBefore.map { "\($0 / 1024) KiB" } ?? "?"), holding \(result.serverRSSHeld.map { "\($0 / 1024) KiB" } ?? "?"), per connection \(result.bytesPerConnection.map { "\($0) B" } ?? "?")",
+            ], result)
+        }
+    }
+
+    struct Private: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "1:1 chat at an offered rate: throughput, send→ack and end-to-end latency, losses.")
+        @OptionGroup var target: Target
+        @Option(help: "Sender/receiver pairs.") var pairs = 100
+        @Option(help: "Offered messages per second, in total.") var rate: Double = 1000
+        @Option(help: "Seconds to offer load.") var duration: Double = 10
+        @Option(help: "Sweep: keep doubling the rate while p99 end-to-end stays under this many ms.") var sweepP99: Double?
+
+        func run() async throws {
+            let target = try self.target.target()
+            var offered = rate
+            while true {
+                let result = try await PrivateChat(pairs: pairs, rate: offered, seconds: duration).run(on: target)
+                BenchCommand.report([
+                    "private chat: \(result.pairs) pairs, offered \(Int(result.offeredRate))/s for \(result.seconds) s",
+                    "  achieved \(Int(result.achievedRate)) msg/s, sent \(result.sent), acked \(result.acknowledged), received \(result.received), lost \(result.lost)",
+                    "  send→ack   " + Self.row(result.sendToAck),
+                    "  end-to-end " + Self.row(result.endToEnd),
+                ], result)
+                guard let bound = sweepP99, result.endToEnd.p99 <= bound, result.lost == 0,
+                    result.achievedRate >= 0.95 * result.offeredRate
+                else { break }
+                offered *= 2
+            }
+        }
+
+        static func row(_ s: LatencySummary) -> String {
+            String(format: "p50 %.2f  p90 %.2f  p99 %.2f  p99.9 %.2f  max %.2f ms", s.p50, s.p90, s.p99, s.p999, s.max)
+        }
+    }
+
+    struct Fanout: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Group fanout (needs groups, issue #4).")
+        @OptionGroup var target: Target
+
+        func run() async throws {
+            struct Unavailable: Encodable { var scenario = "fanout"; var status = "unavailable: groups are not implemented yet" }
+            BenchCommand.report(["group fanout: unavailable until groups exist"], Unavailable())
+            throw ExitCode(2)
+        }
+    }
+
+    struct Sync: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Offline sync: time for a user with many missed messages to catch up.")
+        @OptionGroup var target: Target
+        @Option(help: "Messages missed while offline.") var missed = 10_000
+
+        func run() async throws {
+            let result = try await OfflineSync(missed: missed).run(on: try target.target())
+            BenchCommand.report([
+                "offline sync: \(result.fetched)/\(result.missed) missed messages in \(String(format: "%.3f", result.seconds)) s = \(Int(result.messagesPerSecond)) msg/s",
+            ], result)
+        }
+    }
+}

@@ -15,6 +15,7 @@ public final class SQLiteStore: Store {
     }
 
     let writer: SQLiteWorker
+    private let checkpointer: Checkpointer
     private let readers: [SQLiteWorker]
     private let nextReader = Atomic<Int>(0)
     /// The store-wide change counter behind sync cursors. Only the writer thread advances it,
@@ -27,6 +28,8 @@ public final class SQLiteStore: Store {
         try writeConnection.execute("PRAGMA journal_mode = WAL")
         try writeConnection.execute("PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL")")
         try writeConnection.execute("PRAGMA foreign_keys = OFF")
+        // Checkpoints run in the background (see `Checkpointer`), never inside a commit.
+        try writeConnection.execute("PRAGMA wal_autocheckpoint = 0")
         try Migrations.apply(to: writeConnection)
         let version = try writeConnection.first(
             "SELECT MAX(COALESCE((SELECT MAX(version) FROM conversations), 0), COALESCE((SELECT MAX(version) FROM members), 0))"
@@ -39,6 +42,7 @@ public final class SQLiteStore: Store {
             readers.append(SQLiteWorker(name: "parley-sqlite-reader-\(index)", connection: connection, transactional: false, batchLimit: 64))
         }
         self.readers = readers
+        self.checkpointer = try Checkpointer(path: path, every: 0.1)
         logger?.info("sqlite store open", metadata: ["path": "\(path)", "version": "\(version)"])
     }
 
@@ -49,6 +53,7 @@ public final class SQLiteStore: Store {
     /// Stops the worker threads after their queued work.
     public func close() {
         writer.stop()
+        checkpointer.stop()
         for reader in readers { reader.stop() }
     }
 

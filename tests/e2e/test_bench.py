@@ -1,0 +1,38 @@
+"""L4: the load generator runs its scenarios against a real node and reports JSON."""
+import json
+import subprocess
+
+from parley import BINARY
+
+
+def bench(server, *args):
+    result = subprocess.run([BINARY, "bench", *args, "--server", server.http], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.strip().splitlines()
+    return lines, json.loads(lines[-1])
+
+
+def test_private_chat_scenario_loses_nothing(server):
+    lines, result = bench(server, "private", "--pairs", "3", "--rate", "60", "--duration", "1")
+    assert result["sent"] == 60
+    assert result["acknowledged"] == 60 and result["received"] == 60 and result["lost"] == 0
+    assert result["endToEnd"]["count"] == 60 and 0 < result["endToEnd"]["p50"] <= result["endToEnd"]["max"]
+    assert any(line.startswith("  end-to-end p50") for line in lines)
+
+
+def test_offline_sync_scenario_fetches_everything(server):
+    _, result = bench(server, "sync", "--missed", "250")
+    assert result["missed"] == 250 and result["fetched"] == 250 and result["seconds"] > 0
+
+
+def test_connect_scenario_opens_every_session(server):
+    _, result = bench(server, "connect", "--connections", "30", "--users", "3", "--hold", "0",
+                      "--server-pid", str(server.process.pid))
+    assert result["connected"] == 30
+    assert result["serverRSSHeld"] >= result["serverRSSBefore"] > 0
+
+
+def test_fanout_scenario_says_it_is_not_available_yet(server):
+    result = subprocess.run([BINARY, "bench", "fanout", "--server", server.http], capture_output=True, text=True, timeout=30)
+    assert result.returncode == 2
+    assert "unavailable" in result.stdout

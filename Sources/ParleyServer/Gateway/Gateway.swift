@@ -19,7 +19,7 @@ struct Gateway: Sendable {
     var hardFrameLimit: Int { max(configuration.maxFrameBytes * 4, 1 << 20) }
 
     /// Runs one session. Returns when the connection is gone.
-    func serve(_ device: DeviceIdentity, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, channel: any Channel) async {
+    func serve(_ device: DeviceIdentity, inbound: WebSocketInboundStream, channel: any Channel) async {
         let now = chat.clock.now()
         let session = ClientSession(
             id: chat.ids.next(), caller: device.caller, deviceId: device.deviceId, platform: device.platform,
@@ -32,40 +32,17 @@ struct Gateway: Sendable {
                 code: CloseCodes.kicked, reason: "replaced",
                 finalFrame: chat.frames.kicked(reason: "replaced", message: "This device signed in again elsewhere."))
         }
-        let log = logger.with(["session": "\(session.id)", "user": "\(session.userId)", "device": "\(session.deviceId)"])
-        log.debug("session open")
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await write(session, to: outbound, channel: channel, log: log) }
-            await read(session, from: inbound, log: log)
-            session.finish()
-            group.cancelAll()
-        }
+        await read(session, from: inbound)
         registry.remove(session)
-        log.debug("session closed")
     }
 
-    /// Drains the session's queue into the socket; the socket's writability paces it.
-    private func write(_ session: ClientSession, to outbound: WebSocketOutboundWriter, channel: any Channel, log: Logger) async {
-        do {
-            for await item in session.outbound {
-                switch item {
-                case .frame(let bytes):
-                    try await outbound.write(.custom(WebSocketFrame(fin: true, opcode: .text, data: bytes)))
-                case .close(let code, let reason):
-                    try await outbound.close(.init(codeNumber: Int(code)), reason: reason)
-                    // A peer that never answers the close handshake is dropped.
-                    try await Task.sleep(for: .seconds(5))
-                    channel.close(promise: nil)
-                    return
-                }
-            }
-        } catch {
-            log.trace("writer ended", metadata: ["error": "\(error)"])
-        }
+    /// The node's logger with the session's identity, made only when something is logged.
+    private func log(_ session: ClientSession) -> Logger {
+        logger.with(["session": "\(session.id)", "user": "\(session.userId)", "device": "\(session.deviceId)"])
     }
 
     /// Reads client frames in order, answering each before reading the next.
-    private func read(_ session: ClientSession, from inbound: WebSocketInboundStream, log: Logger) async {
+    private func read(_ session: ClientSession, from inbound: WebSocketInboundStream) async {
         var limits = SessionLimits(configuration: configuration, now: chat.clock.now())
         do {
             for try await message in inbound.messages(maxSize: hardFrameLimit) {
@@ -76,21 +53,21 @@ struct Gateway: Sendable {
                 case .binary:
                     reply = chat.frames.error(.badRequest("binary frames are not supported; send JSON text frames"), requestId: nil)
                 case .text(let text):
-                    reply = await handle(text, session: session, limits: &limits, now: now, log: log)
+                    reply = await handle(text, session: session, limits: &limits, now: now)
                 }
                 if let reply { session.enqueue(reply) }
                 if limits.rejectionsInARow >= configuration.abuseLimit {
-                    log.notice("closing session that ignores its limits")
+                    log(session).notice("closing session that ignores its limits")
                     session.close(code: CloseCodes.policyViolation, reason: "too many rejected frames")
                 }
             }
         } catch {
-            log.trace("reader ended", metadata: ["error": "\(error)"])
+            log(session).trace("reader ended", metadata: ["error": "\(error)"])
         }
     }
 
     /// One client frame → its reply (nil when the frame has none).
-    func handle(_ text: String, session: ClientSession, limits: inout SessionLimits, now: Int64, log: Logger) async -> ByteBuffer? {
+    func handle(_ text: String, session: ClientSession, limits: inout SessionLimits, now: Int64) async -> ByteBuffer? {
         if text.utf8.count > configuration.maxFrameBytes {
             limits.rejected()
             return chat.frames.error(
@@ -133,7 +110,7 @@ struct Gateway: Sendable {
         } catch {
             let failure = ChatError.from(error)
             if failure.code == .internal {
-                log.error("request failed", metadata: ["error": "\(error)"])
+                log(session).error("request failed", metadata: ["error": "\(error)"])
             } else {
                 limits.rejected()
             }

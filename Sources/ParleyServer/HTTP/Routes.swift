@@ -72,9 +72,9 @@ struct Routes {
         }
 
         authenticated.add(middleware: DeviceAnnouncement(maxIdLength: chat.limits.maxClientIdLength))
-            .ws("ws") { inbound, outbound, context in
+            .ws("ws") { inbound, _, context in
                 guard let device = context.requestContext.device else { return }
-                await gateway.serve(device, inbound: inbound, outbound: outbound, channel: context.requestContext.channel)
+                await gateway.serve(device, inbound: inbound, channel: context.requestContext.channel)
             }
     }
 

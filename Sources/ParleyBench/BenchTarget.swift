@@ -19,11 +19,7 @@ public struct BenchTarget: Sendable {
     }
 
     func socketURL(device: String) -> String {
-        var components = URLComponents(url: server, resolvingAgainstBaseURL: false)!
-        components.scheme = server.scheme == "https" ? "wss" : "ws"
-        components.path = "/v1/ws"
-        components.queryItems = [URLQueryItem(name: "deviceId", value: device), URLQueryItem(name: "platform", value: "desktop")]
-        return components.string!
+        ClientConfiguration.socketURL(server: server, deviceId: device, platform: .desktop)
     }
 
     /// Registers `count` fresh users, a few at a time.

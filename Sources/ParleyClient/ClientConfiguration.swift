@@ -27,9 +27,12 @@ public struct ClientConfiguration: Sendable {
         self.refreshMargin = refreshMargin
     }
 
-    var socketURL: String {
-        var components = URLComponents(url: serverURL, resolvingAgainstBaseURL: false)!
-        components.scheme = serverURL.scheme == "https" ? "wss" : "ws"
+    var socketURL: String { Self.socketURL(server: serverURL, deviceId: deviceId, platform: platform) }
+
+    /// The WebSocket address of a node for a device: `ws(s)://host:port/v1/ws?deviceId=…&platform=…`.
+    public static func socketURL(server: URL, deviceId: String, platform: Platform) -> String {
+        var components = URLComponents(url: server, resolvingAgainstBaseURL: false)!
+        components.scheme = server.scheme == "https" ? "wss" : "ws"
         components.path = "/v1/ws"
         components.queryItems = [URLQueryItem(name: "deviceId", value: deviceId), URLQueryItem(name: "platform", value: platform.rawValue)]
         return components.string!

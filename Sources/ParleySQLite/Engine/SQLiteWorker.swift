@@ -94,10 +94,11 @@ final class SQLiteWorker: @unchecked Sendable {
         }
     }
 
-    /// Reads run alone, each in its own (deferred) transaction, so they see one snapshot.
-    private func runAlone(_ job: Job, on connection: SQLiteConnection) {
+    /// Runs one job in a transaction of its own: reads (a deferred transaction, so they see one
+    /// snapshot), and writes retried alone after their batch failed.
+    private func runAlone(_ job: Job, on connection: SQLiteConnection, begin: String = "BEGIN") {
         do {
-            try connection.run("BEGIN")
+            try connection.run(begin)
             let complete = try job.run(connection)
             try connection.run("COMMIT")
             complete()
@@ -127,15 +128,7 @@ final class SQLiteWorker: @unchecked Sendable {
             }
             for job in batch {
                 transactions.add(1, ordering: .relaxed)
-                do {
-                    try connection.run("BEGIN IMMEDIATE")
-                    let complete = try job.run(connection)
-                    try connection.run("COMMIT")
-                    complete()
-                } catch {
-                    try? connection.run("ROLLBACK")
-                    job.fail(error)
-                }
+                runAlone(job, on: connection, begin: "BEGIN IMMEDIATE")
             }
             return
         }

@@ -30,12 +30,15 @@ public struct PrivateChat: Sendable {
         public var achievedRate: Double
         public var sendToAck: LatencySummary
         public var endToEnd: LatencySummary
+        /// How late the generator itself sent, against the schedule: large values mean the
+        /// generator, not the server, is the bottleneck.
+        public var sendLateness: LatencySummary
     }
 
     public func run(on target: BenchTarget) async throws -> Result {
         let grants = try await target.users(pairs * 2, prefix: "pc")
         let senders = Array(grants[0..<pairs]), receivers = Array(grants[pairs...])
-        let ackLatency = Latency(), endToEnd = Latency()
+        let ackLatency = Latency(), endToEnd = Latency(), lateness = Latency()
         let acked = Atomic<Int>(0), received = Atomic<Int>(0)
         let lastReceipt = Atomic<UInt64>(0)
         // Intended send time of each in-flight message, by localId, per sender.
@@ -74,6 +77,7 @@ public struct PrivateChat: Sendable {
                         let intended = start + offset + UInt64(sequence) * interval
                         let now = nowNanos()
                         if intended > now { try? await Task.sleep(for: .nanoseconds(Int64(intended - now))) }
+                        lateness.record(nanoseconds: nowNanos() &- intended)
                         let localId = "\(index)-\(sequence)"
                         inFlight[index].times.withLock { $0[Substring(localId)] = intended }
                         connection.send(
@@ -94,7 +98,7 @@ public struct PrivateChat: Sendable {
         return Result(
             pairs: pairs, offeredRate: rate, seconds: seconds, sent: total, acknowledged: acked.load(ordering: .relaxed),
             received: got, lost: total - got, achievedRate: Double(got) / max(elapsed, seconds),
-            sendToAck: ackLatency.summary, endToEnd: endToEnd.summary)
+            sendToAck: ackLatency.summary, endToEnd: endToEnd.summary, sendLateness: lateness.summary)
     }
 }
 

@@ -62,6 +62,7 @@ struct BenchCommand: AsyncParsableCommand {
                     "  achieved \(Int(result.achievedRate)) msg/s, sent \(result.sent), acked \(result.acknowledged), received \(result.received), lost \(result.lost)",
                     "  send→ack   " + Self.row(result.sendToAck),
                     "  end-to-end " + Self.row(result.endToEnd),
+                    "  generator lateness " + Self.row(result.sendLateness),
                 ], result)
                 guard let bound = sweepP99, result.endToEnd.p99 <= bound, result.lost == 0,
                     result.achievedRate >= 0.95 * result.offeredRate

@@ -28,8 +28,10 @@ public final class SQLiteStore: Store {
         try writeConnection.execute("PRAGMA journal_mode = WAL")
         try writeConnection.execute("PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL")")
         try writeConnection.execute("PRAGMA foreign_keys = OFF")
-        // Checkpoints run in the background (see `Checkpointer`), never inside a commit.
-        try writeConnection.execute("PRAGMA wal_autocheckpoint = 0")
+        // The writer still checkpoints at 1,000 WAL pages, which lets the WAL restart from its
+        // beginning and stay small; the `Checkpointer` has copied most pages by then, so this
+        // is cheap (see `Checkpointer`).
+        try writeConnection.execute("PRAGMA wal_autocheckpoint = 1000")
         try Migrations.apply(to: writeConnection)
         let version = try writeConnection.first(
             "SELECT MAX(COALESCE((SELECT MAX(version) FROM conversations), 0), COALESCE((SELECT MAX(version) FROM members), 0))"
@@ -42,7 +44,7 @@ public final class SQLiteStore: Store {
             readers.append(SQLiteWorker(name: "parley-sqlite-reader-\(index)", connection: connection, transactional: false, batchLimit: 64))
         }
         self.readers = readers
-        self.checkpointer = try Checkpointer(path: path, every: 0.1)
+        self.checkpointer = try Checkpointer(path: path, every: 0.5)
         logger?.info("sqlite store open", metadata: ["path": "\(path)", "version": "\(version)"])
     }
 

@@ -4,9 +4,12 @@ import Synchronization
 /// Copies the WAL into the database file in the background.
 ///
 /// SQLite's automatic checkpoint runs inside the COMMIT that crosses the WAL size limit, on
-/// the writer thread, and its fsyncs stall every write queued behind it (tens of ms of tail
-/// latency). Here a connection of its own runs PASSIVE checkpoints, which never block the
-/// writer or the readers, on a thread of its own.
+/// the writer thread, and copying a thousand pages there stalls every write queued behind it.
+/// Here a connection of its own runs PASSIVE checkpoints every half second, which never block
+/// the writer or the readers, so the writer's own checkpoint finds little left to copy.
+/// The writer's checkpoint must stay: a background checkpoint alone never lets the WAL restart
+/// under continuous writes (it grew to 900 MB in a 2,000 messages/s test, and the file growth
+/// made commits stall for hundreds of ms).
 final class Checkpointer: Sendable {
     private let stopped = Atomic<Bool>(false)
 

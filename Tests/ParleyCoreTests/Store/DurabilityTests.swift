@@ -94,3 +94,26 @@ struct GroupCommitTests {
         #expect(transactions < writes / 2, "\(transactions) transactions for \(writes) writes")
     }
 }
+
+@Suite("Write-ahead log")
+struct WriteAheadLogTests {
+    @Test func theLogStaysSmallUnderContinuousWrites() async throws {
+        let directory = NSTemporaryDirectory() + "parley-store-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/db.sqlite"
+        let store = try SQLiteStore(path: path, durability: .normal)
+        defer { store.close() }
+        try await store.createUser(UserRecord(id: "1", username: "a", displayName: "A", avatar: nil, passwordHash: "h", createdAt: 0))
+        try await store.createUser(UserRecord(id: "2", username: "b", displayName: "B", avatar: nil, passwordHash: "h", createdAt: 0))
+        // Writes one after another, as a steady stream of small commits arrives.
+        for index in 0..<6_000 {
+            _ = try await store.appendMessage(NewMessage(
+                target: .privateChat(conversationId: "p_1_2", userA: "1", userB: "2"), messageId: "m\(index)", senderId: "1",
+                localId: "l\(index)", contentType: "text", content: #"{"text":"some text of a message"}"#, atUsers: [], mentions: [],
+                replyTo: nil, createdAt: Int64(index)))
+        }
+        let size = try FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int ?? 0
+        #expect(size < 16 << 20, "the WAL grew to \(size) bytes")
+    }
+}

@@ -31,7 +31,10 @@ final class TestNode: Sendable {
         var configuration = self.configuration.withLock { $0 }
         if port != 0 { configuration.port = port }
         let ready = AsyncStream<Int>.makeStream()
-        let node = ParleyNode(configuration: configuration, logger: Logger(label: "test-node"))
+        var logger = Logger(label: "test-node")
+        // Stopping a node by cancelling it makes Hummingbird log errors about closed channels.
+        logger.logLevel = .critical
+        let node = ParleyNode(configuration: configuration, logger: logger)
         task.withLock {
             $0 = Task {
                 try await node.run { port in ready.continuation.yield(port) }

@@ -18,9 +18,18 @@ public struct Frames: Sendable {
     }
 
     /// A live `message` frame; its envelope carries the message's own id and time.
+    /// Written by hand (`JSONOutput`): it is the frame sent most often.
     public func message(_ payload: MessagePayload) -> ByteBuffer {
-        let envelope = Envelope(type: .message, messageId: payload.messageId, timestamp: payload.timestamp, data: payload)
-        return ByteBuffer(bytes: FrameCoder.encode(envelope))
+        ByteBuffer(bytes: JSONOutput.frame(type: .message, messageId: payload.messageId, timestamp: payload.timestamp, requestId: nil) {
+            payload.write(to: &$0)
+        })
+    }
+
+    /// The `ack` of a send, written by hand like `message`.
+    public func ack(_ ack: SendAck, requestId: String?) -> ByteBuffer {
+        ByteBuffer(bytes: JSONOutput.frame(type: .ack, messageId: "evt-" + ids.next(), timestamp: clock.now(), requestId: requestId) {
+            ack.write(to: &$0)
+        })
     }
 
     /// A `notification` frame.

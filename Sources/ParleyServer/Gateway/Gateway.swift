@@ -90,8 +90,7 @@ struct Gateway: Sendable {
         do {
             switch command {
             case .message(let request):
-                let ack = try await chat.send(request, from: caller)
-                return chat.frames.frame(.ack, requestId: requestId, ack)
+                return chat.frames.ack(try await chat.send(request, from: caller), requestId: requestId)
             case .receipt(let receipt):
                 let ack = try await chat.acknowledge(receipt, from: caller)
                 return requestId == nil ? nil : chat.frames.frame(.ack, requestId: requestId, ack)

@@ -117,9 +117,17 @@ def test_http_api_requires_a_token(server):
     assert r.json() == {"error": {"code": "unauthorized", "message": r.json()["error"]["message"]}}
 
 
-def test_health(server):
-    r = server.get("/healthz")
-    assert r.status_code == 200
+def test_health_counts_sessions(server):
+    before = server.get("/healthz")
+    assert before.status_code == 200 and before.json()["status"] == "ok"
+    user = server.register()
+    phone, laptop = user.connect("phone"), user.connect("laptop")
+    during = server.get("/healthz").json()
+    # Other tests' sockets may close meanwhile, so only a floor is certain.
+    assert during["sessions"] >= 2 and during["users"] >= 1
+    assert isinstance(before.json()["sessions"], int)
+    phone.close()
+    laptop.close()
 
 
 def test_common_username_styles_are_accepted(server):

@@ -34,9 +34,4 @@ final class ProfileDirectory: Sendable {
         }
         return found
     }
-
-    /// Forgets a user after their profile changed.
-    func invalidate(_ id: String) {
-        _ = cache.withLock { $0.removeValue(forKey: id) }
-    }
 }

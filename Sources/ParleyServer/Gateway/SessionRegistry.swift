@@ -38,7 +38,10 @@ final class SessionRegistry: BusSink {
         sessions.withLock { Array($0.values.joined()) }
     }
 
-    var count: Int { sessions.withLock { $0.values.reduce(0) { $0 + $1.count } } }
+    /// Sessions on this node, and the users they belong to.
+    var counts: (sessions: Int, users: Int) {
+        sessions.withLock { all in (all.values.reduce(0) { $0 + $1.count }, all.count) }
+    }
 
     func receive(_ event: BusEvent) {
         switch event {

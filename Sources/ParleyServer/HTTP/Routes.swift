@@ -12,7 +12,10 @@ struct Routes {
 
     func add(to router: Router<ParleyRequestContext>) {
         router.add(middleware: ErrorResponses())
-        router.get("healthz") { _, _ in JSONBody.response(["status": "ok"]) }
+        router.get("healthz") { _, _ in
+            let counts = gateway.registry.counts
+            return JSONBody.response(Health(status: "ok", sessions: counts.sessions, users: counts.users))
+        }
 
         let auth = router.group("v1/auth")
         auth.post("register") { request, context in
@@ -76,6 +79,13 @@ struct Routes {
                 guard let device = context.requestContext.device else { return }
                 await gateway.serve(device, inbound: inbound, channel: context.requestContext.channel)
             }
+    }
+
+    /// `GET /healthz`: the node serves; how many sessions and users it holds.
+    struct Health: Encodable, Sendable {
+        var status: String
+        var sessions: Int
+        var users: Int
     }
 
     /// An integer query parameter; present but not an integer is a `bad_request`.

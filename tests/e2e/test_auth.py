@@ -137,3 +137,12 @@ def test_common_username_styles_are_accepted(server):
         assert r.status_code == 200, r.text
         me = server.get("/v1/users/me", r.json()["accessToken"]).json()
         assert me["username"] == name and me["displayName"] == name
+
+
+@pytest.mark.parametrize("query", ["deviceId=d&platform=toaster", "deviceId=bad%20id&platform=ios"])
+def test_websocket_with_a_bad_device_is_400_before_upgrade(server, query):
+    user = server.register()
+    with pytest.raises(InvalidStatus) as failure:
+        connect(f"{server.ws}/v1/ws?{query}", additional_headers={"Authorization": f"Bearer {user.token}"}, open_timeout=5)
+    assert failure.value.response.status_code == 400
+    assert b"bad_request" in failure.value.response.body

@@ -35,15 +35,24 @@ extension SQLiteStore {
             }
             let version = self.nextVersion()
             let conversationId: String
+            let assigned: Int64?
             switch message.target {
             case .conversation(let id):
                 conversationId = id
+                assigned = try db.first(
+                    "UPDATE conversations SET last_seq = last_seq + 1, version = ?, updated_at = ? WHERE id = ? RETURNING last_seq",
+                    [.integer(version), .integer(message.createdAt), .text(id)], { $0.int(0) })
             case .privateChat(let id, let userA, let userB):
                 conversationId = id
-                try db.run(
-                    "INSERT OR IGNORE INTO conversations (id, type, last_seq, version, created_at, updated_at) VALUES (?, 'private', 0, ?, ?, ?)",
-                    [.text(id), .integer(version), .integer(message.createdAt), .integer(message.createdAt)])
-                if db.changes == 1 {
+                // One statement creates the conversation or takes its next seq.
+                assigned = try db.first(
+                    """
+                    INSERT INTO conversations (id, type, last_seq, version, created_at, updated_at) VALUES (?, 'private', 1, ?, ?, ?)
+                    ON CONFLICT (id) DO UPDATE SET last_seq = last_seq + 1, version = excluded.version, updated_at = excluded.updated_at
+                    RETURNING last_seq
+                    """,
+                    [.text(id), .integer(version), .integer(message.createdAt), .integer(message.createdAt)], { $0.int(0) })
+                if assigned == 1 {
                     for user in [userA, userB] {
                         try db.run(
                             "INSERT INTO members (conversation_id, user_id, version, joined_at) VALUES (?, ?, ?, ?)",
@@ -51,10 +60,7 @@ extension SQLiteStore {
                     }
                 }
             }
-            guard let seq = try db.first(
-                "UPDATE conversations SET last_seq = last_seq + 1, version = ?, updated_at = ? WHERE id = ? RETURNING last_seq",
-                [.integer(version), .integer(message.createdAt), .text(conversationId)], { $0.int(0) })
-            else {
+            guard let seq = assigned else {
                 throw StoreError.notFound("conversation")
             }
             let record = MessageRecord(

@@ -60,7 +60,8 @@ public struct ParleyNode: Sendable {
             http1: .init(idleTimeout: .seconds(120)),
             ws: .init(
                 maxFrameSize: frameLimit,
-                autoPing: .enabled(timePeriod: .seconds(Int64(self.configuration.heartbeatInterval))),
+                // No ping task per connection: the node-wide idle sweep closes silent sessions.
+                autoPing: .disabled,
                 closeTimeout: .seconds(5)))
         let webSocketResponder = router.buildResponder()
         let maxIdLength = self.configuration.limits.maxClientIdLength

@@ -11,11 +11,20 @@ public struct JSONOutput {
 
     /// Writes `{ … }` with the members `body` writes.
     public mutating func object(_ body: (inout JSONOutput) -> Void) {
+        container(UInt8(ascii: "{"), UInt8(ascii: "}"), body)
+    }
+
+    /// Writes `[ … ]` with the elements `body` writes.
+    public mutating func array(_ body: (inout JSONOutput) -> Void) {
+        container(UInt8(ascii: "["), UInt8(ascii: "]"), body)
+    }
+
+    private mutating func container(_ open: UInt8, _ close: UInt8, _ body: (inout JSONOutput) -> Void) {
         separate()
-        bytes.append(UInt8(ascii: "{"))
+        bytes.append(open)
         needsComma = false
         body(&self)
-        bytes.append(UInt8(ascii: "}"))
+        bytes.append(close)
         needsComma = true
     }
 
@@ -35,12 +44,7 @@ public struct JSONOutput {
     public mutating func member(_ name: StaticString, _ value: JSONValue?) { key(name); if let value { self.value(value) } else { null() } }
     public mutating func member(_ name: StaticString, _ value: [String]) {
         key(name)
-        separate()
-        bytes.append(UInt8(ascii: "["))
-        needsComma = false
-        for item in value { string(item) }
-        bytes.append(UInt8(ascii: "]"))
-        needsComma = true
+        array { for item in value { $0.string(item) } }
     }
 
     public mutating func null() { literal("null") }
@@ -87,25 +91,16 @@ public struct JSONOutput {
             }
         case .string(let text): string(text)
         case .array(let items):
-            separate()
-            bytes.append(UInt8(ascii: "["))
-            needsComma = false
-            for item in items { self.value(item) }
-            bytes.append(UInt8(ascii: "]"))
-            needsComma = true
+            array { for item in items { $0.value(item) } }
         case .object(let members):
-            separate()
-            bytes.append(UInt8(ascii: "{"))
-            needsComma = false
-            for (name, item) in members.sorted(by: { $0.key < $1.key }) {
-                separate()
-                string(name)
-                bytes.append(UInt8(ascii: ":"))
-                needsComma = false
-                self.value(item)
+            object { o in
+                for (name, item) in members.sorted(by: { $0.key < $1.key }) {
+                    o.string(name)
+                    o.bytes.append(UInt8(ascii: ":"))
+                    o.needsComma = false
+                    o.value(item)
+                }
             }
-            bytes.append(UInt8(ascii: "}"))
-            needsComma = true
         }
     }
 

@@ -9,7 +9,6 @@ import ParleyProtocol
 struct Authentication: RouterMiddleware {
     typealias Context = ParleyRequestContext
     let accounts: Accounts
-    let maxIdLength: Int
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
@@ -19,12 +18,17 @@ struct Authentication: RouterMiddleware {
     }
 
     static func token(in request: Request) -> String? {
-        if let header = request.headers[.authorization] {
-            let parts = header.split(separator: " ", maxSplits: 1)
-            if parts.count == 2, parts[0].lowercased() == "bearer" { return String(parts[1]) }
-            return nil
+        token(authorization: request.headers[.authorization], uri: request.uri)
+    }
+
+    /// The bearer token of an `Authorization` header; without the header, `access_token`
+    /// from the query. A malformed header is no token, whatever the query says.
+    static func token(authorization: String?, uri: URI) -> String? {
+        if let authorization {
+            let parts = authorization.split(separator: " ", maxSplits: 1)
+            return parts.count == 2 && parts[0].lowercased() == "bearer" ? String(parts[1]) : nil
         }
-        return request.uri.queryParameters.get("access_token")
+        return uri.queryParameters.get("access_token")
     }
 }
 
@@ -63,14 +67,8 @@ extension DeviceIdentity {
     static func admits(_ head: HTTPRequestHead, accounts: Accounts, maxIdLength: Int) async -> Bool {
         let uri = URI(head.uri)
         guard uri.path == "/v1/ws" else { return false }
-        let token: String?
-        if let header = head.headers.first(name: "authorization") {
-            let parts = header.split(separator: " ", maxSplits: 1)
-            token = parts.count == 2 && parts[0].lowercased() == "bearer" ? String(parts[1]) : nil
-        } else {
-            token = uri.queryParameters.get("access_token")
-        }
-        guard let token, let caller = try? await accounts.authenticate(accessToken: token) else { return false }
+        guard let token = Authentication.token(authorization: head.headers.first(name: "authorization"), uri: uri),
+            let caller = try? await accounts.authenticate(accessToken: token) else { return false }
         return (try? DeviceIdentity(caller: caller, query: uri, maxIdLength: maxIdLength)) != nil
     }
 }

@@ -28,7 +28,7 @@ struct Routes {
             JSONBody.response(try await accounts.refresh(try await JSONBody.decode(RefreshRequest.self, from: request, context: context)))
         }
 
-        let authenticated = router.group("v1").add(middleware: Authentication(accounts: accounts, maxIdLength: chat.limits.maxClientIdLength))
+        let authenticated = router.group("v1").add(middleware: Authentication(accounts: accounts))
         authenticated.post("auth/logout") { _, context in
             try await accounts.logout(try context.requireCaller())
             return JSONBody.response(["status": "ok"])

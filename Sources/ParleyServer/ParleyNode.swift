@@ -38,10 +38,11 @@ public struct ParleyNode: Sendable {
             lifetimes: config.tokens, ids: ids, decoyHash: try await hasher.hash("decoy-password-for-timing"))
         let registry = SessionRegistry()
         bus.attach(registry)
-        let gateway = Gateway(chat: chat, registry: registry, configuration: config, logger: logger)
+        let presence = Presence(chat: chat)
+        let gateway = Gateway(chat: chat, presence: presence, registry: registry, configuration: config, logger: logger)
 
         let router = Router(context: ParleyRequestContext.self)
-        Routes(chat: chat, accounts: accounts, gateway: gateway).add(to: router)
+        Routes(chat: chat, accounts: accounts, presence: presence, gateway: gateway).add(to: router)
         let app = Application(
             router: router,
             server: webSocketServer(router: router, accounts: accounts, frameLimit: gateway.hardFrameLimit),

@@ -12,6 +12,10 @@ public protocol Store: Sendable {
     func user(id: String) async throws -> UserRecord?
     func user(username: String) async throws -> UserRecord?
     func users(ids: [String]) async throws -> [UserRecord]
+    /// Applies a change to a user's profile and settings; nil if there is no such user.
+    func updateProfile(userId: String, _ change: ProfileChange) async throws -> UserRecord?
+    /// Records when the user's last device went offline.
+    func setLastSeen(userId: String, at: Int64) async throws
 
     // MARK: Auth sessions (one per login; each holds the current refresh token)
 
@@ -34,6 +38,8 @@ public protocol Store: Sendable {
     /// conversation's next `seq`, in one transaction. Recalling twice returns the first recall.
     func recallMessage(_ recall: NewRecall) async throws -> RecallOutcome
     func message(id: String) async throws -> MessageRecord?
+    /// The distinct senders of the messages (not events) with seq in (`after`, `upTo`].
+    func senders(conversationId: String, after: Int64, upTo: Int64) async throws -> [String]
     /// A page of a conversation in ascending `seq` order.
     func messages(conversationId: String, page: HistoryPage) async throws -> MessagePage
 
@@ -42,6 +48,10 @@ public protocol Store: Sendable {
     func conversation(id: String) async throws -> ConversationRecord?
     func membership(conversationId: String, userId: String) async throws -> MembershipRecord?
     func memberIds(conversationId: String) async throws -> [String]
+    /// Every member of a conversation, with cursors, settings and roles.
+    func members(conversationId: String) async throws -> [MembershipRecord]
+    /// Changes a member's own settings (pin, do-not-disturb, hidden); nil if not a member.
+    func updateSettings(conversationId: String, userId: String, _ change: ConversationSettingsChange) async throws -> MembershipRecord?
     /// Moves a member's cursor forward to `seq` (never back, never past the conversation's
     /// last seq). A read cursor also moves the delivered cursor.
     func advanceCursor(conversationId: String, userId: String, kind: CursorKind, to seq: Int64) async throws -> CursorAdvance
@@ -50,10 +60,43 @@ public protocol Store: Sendable {
     /// The user's conversations, pinned first, then by last activity.
     func conversationList(userId: String, limit: Int) async throws -> [ConversationState]
 
+    // MARK: Friends, blocks and requests
+    //
+    // Mutations take the notifications they cause (`notices`) and store them in the same
+    // transaction, each with its user's next inbox seq, so a change is never without its news.
+
+    /// Stores a pending request. Throws `StoreError.duplicate` if the same one is pending.
+    func createRequest(_ request: RequestRecord, notices: [NewNotification]) async throws -> [NotificationRecord]
+    func request(id: String) async throws -> RequestRecord?
+    func pendingRequest(kind: RequestKind, fromId: String, targetId: String) async throws -> RequestRecord?
+    /// Pending requests of a kind sent by or to any of `ids`, newest first.
+    func pendingRequests(kind: RequestKind, involving ids: [String], limit: Int) async throws -> [RequestRecord]
+    /// Decides a pending request and applies an acceptance (the two users become friends, or
+    /// the requester joins the group). Nil, and nothing changed, when it is no longer pending.
+    func decideRequest(id: String, accept: Bool, by deciderId: String, at: Int64, notices: [NewNotification]) async throws -> [NotificationRecord]?
+    func friends(of userId: String) async throws -> [FriendRecord]
+    func areFriends(_ a: String, _ b: String) async throws -> Bool
+    /// Ends a friendship; nil if they were not friends.
+    func removeFriendship(_ a: String, _ b: String, notices: [NewNotification]) async throws -> [NotificationRecord]?
+    /// Blocks or unblocks `targetId` for `userId`; false when nothing changed.
+    func setBlock(userId: String, targetId: String, blocked: Bool, at: Int64) async throws -> Bool
+    func blocks(of userId: String) async throws -> [BlockRecord]
+    /// Which of the two users has blocked the other (empty, one or both).
+    func blockers(between a: String, and b: String) async throws -> Set<String>
+
+    // MARK: Groups
+
+    /// Creates a group, its conversation, and its members (the owner and `memberIds`).
+    func createGroup(_ group: GroupRecord, memberIds: [String], notices: [NewNotification]) async throws -> [NotificationRecord]
+    /// A group, dismissed or not; nil if it never existed.
+    func group(id: String) async throws -> GroupRecord?
+    /// Applies one change to a live group. Throws `StoreError.notFound` if the group is gone.
+    func changeGroup(id: String, _ change: GroupChange, at: Int64, notices: [NewNotification]) async throws -> [NotificationRecord]
+
     // MARK: Notification inbox
 
-    /// Appends a notification with the user's next inbox `seq`.
-    func appendNotification(_ notification: NewNotification) async throws -> NotificationRecord
+    /// Appends notifications, each with its user's next inbox `seq`.
+    func appendNotifications(_ notifications: [NewNotification]) async throws -> [NotificationRecord]
     /// Notifications after `seq`, ascending, at most `limit`; and the user's latest inbox seq.
     func notifications(userId: String, after seq: Int64, limit: Int) async throws -> NotificationPage
 }

@@ -33,6 +33,8 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("message-burst"), help: "Message burst per session (env PARLEY_MESSAGE_BURST).") var messageBurst: Double?
     @Option(name: .customLong("typing-rate"), help: "Typing notices per second per session (env PARLEY_TYPING_RATE).") var typingRate: Double?
     @Option(name: .customLong("recall-window"), help: "Seconds after sending that a sender may recall (env PARLEY_RECALL_WINDOW).") var recallWindow: Int?
+    @Option(name: .customLong("max-group-size"), help: "Most members of a group (env PARLEY_MAX_GROUP_SIZE, default 10000).") var maxGroupSize: Int?
+    @Flag(name: .customLong("friends-only"), help: "Only friends may message each other privately, for every user (env PARLEY_FRIENDS_ONLY=true).") var friendsOnly = false
     @Option(help: "Commit durability: full (fsync each commit) or normal (env PARLEY_DURABILITY).") var durability: String?
     @Option(name: .customLong("node-id"), help: "Node id 0…1023, unique in a cluster (env PARLEY_NODE_ID).") var nodeId: Int?
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error (env PARLEY_LOG_LEVEL).") var logLevel: String?
@@ -62,6 +64,8 @@ struct Serve: AsyncParsableCommand {
         if let v = try setting(messageBurst, "MESSAGE_BURST") { config.messageBurst = v }
         if let v = try setting(typingRate, "TYPING_RATE") { config.typingRate = v }
         if let v = try setting(recallWindow, "RECALL_WINDOW") { config.limits.recallWindowMs = Int64(v) * 1000 }
+        if let v = try setting(maxGroupSize, "MAX_GROUP_SIZE") { config.limits.maxGroupSize = v }
+        if let v = try setting(friendsOnly ? true : nil, "FRIENDS_ONLY") { config.limits.friendsOnly = v }
         if let v = try setting(durability, "DURABILITY") { config.durability = v }
         if let v = try setting(nodeId, "NODE_ID") { config.nodeId = v }
         if let v = try setting(logLevel, "LOG_LEVEL") {
@@ -91,6 +95,7 @@ struct Serve: AsyncParsableCommand {
         guard config.maxFrameBytes >= 1024 else { throw ValidationError("max frame bytes must be at least 1024") }
         guard config.outboundQueueFrames >= 8 else { throw ValidationError("outbound queue must hold at least 8 frames") }
         guard config.messageRate > 0, config.messageBurst >= 1, config.typingRate > 0 else { throw ValidationError("rates must be positive") }
+        guard config.limits.maxGroupSize >= 2 else { throw ValidationError("max group size must be at least 2") }
         guard ["full", "normal"].contains(config.durability) else { throw ValidationError("durability is full or normal") }
         guard (0..<1024).contains(config.nodeId) else { throw ValidationError("node id must be 0…1023") }
     }

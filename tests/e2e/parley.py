@@ -87,6 +87,10 @@ class Server:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         return requests.get(self.http + path, headers=headers, params=params, timeout=10)
 
+    def call(self, method: str, path: str, body: Any = None, token: str | None = None) -> requests.Response:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return requests.request(method, self.http + path, json=body, headers=headers, timeout=30)
+
     def register(self, name: str | None = None, password: str = "correct horse", display: str | None = None) -> "User":
         username = name or ("u" + uuid.uuid4().hex[:12])
         r = self.post("/v1/auth/register", {"username": username, "password": password,
@@ -113,6 +117,28 @@ class User:
 
     def post(self, path: str, body: Any = None) -> requests.Response:
         return self.server.post(path, body, self.token)
+
+    def patch(self, path: str, body: Any = None) -> requests.Response:
+        return self.server.call("PATCH", path, body, self.token)
+
+    def put(self, path: str, body: Any = None) -> requests.Response:
+        return self.server.call("PUT", path, body, self.token)
+
+    def delete(self, path: str) -> requests.Response:
+        return self.server.call("DELETE", path, None, self.token)
+
+    def ok(self, method: str, path: str, body: Any = None) -> dict:
+        """Calls the API and asserts a 200; returns the JSON body."""
+        r = self.server.call(method, path, body, self.token)
+        assert r.status_code == 200, f"{method} {path}: {r.status_code} {r.text}"
+        return r.json()
+
+    def refused(self, method: str, path: str, body: Any = None, status: int = 403, code: str = "forbidden") -> dict:
+        """Calls the API and asserts the error status and code; returns the error body."""
+        r = self.server.call(method, path, body, self.token)
+        assert r.status_code == status, f"{method} {path}: {r.status_code} {r.text}"
+        assert r.json()["error"]["code"] == code, r.text
+        return r.json()["error"]
 
 
 def text_message(receiver: str, text: str, local_id: str | None = None, **extra: Any) -> dict:
@@ -172,6 +198,16 @@ class Socket:
 
     def message(self, timeout: float = 10, **fields: Any) -> dict:
         return self.expect(lambda f: f["type"] == "message" and all(f["data"].get(k) == v for k, v in fields.items()), timeout)
+
+    def barrier(self) -> None:
+        """Waits for a pong: every frame the server queued for this session before it is received."""
+        self.request("ping")
+
+    def notifications(self, kind: str) -> list[dict]:
+        """Takes the received notifications of a kind (call after `barrier`)."""
+        found = [f for f in self.pending if f["type"] == "notification" and f["data"]["notificationType"] == kind]
+        self.pending = [f for f in self.pending if f not in found]
+        return found
 
     def drain(self) -> list[dict]:
         """Everything received so far that no wait has taken."""

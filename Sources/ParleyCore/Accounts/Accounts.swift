@@ -122,9 +122,12 @@ public struct Accounts: Sendable {
         return Caller(userId: claims.sub, authSessionId: claims.sid)
     }
 
-    public func profile(of userId: String) async throws -> UserProfile {
+    /// A user's public profile; `own` adds the user's settings (for `GET /v1/users/me`).
+    public func profile(of userId: String, own: Bool = false) async throws -> UserProfile {
         guard let user = try await store.user(id: userId) else { throw ChatError.notFound("user not found") }
-        return UserProfile(userId: user.id, username: user.username, displayName: user.displayName, avatar: user.avatar, createdAt: user.createdAt)
+        return UserProfile(
+            userId: user.id, username: user.username, displayName: user.displayName, avatar: user.avatar,
+            createdAt: user.createdAt, friendsOnly: own ? user.friendsOnly : nil)
     }
 
     private func revoke(authSessionId: String, userId: String, reason: String) async throws {

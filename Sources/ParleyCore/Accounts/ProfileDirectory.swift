@@ -34,4 +34,9 @@ final class ProfileDirectory: Sendable {
         }
         return found
     }
+
+    /// Replaces a cached user after a change.
+    func update(_ user: UserRecord) {
+        cache.withLock { $0[user.id] = user }
+    }
 }

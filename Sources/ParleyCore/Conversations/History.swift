@@ -20,7 +20,14 @@ extension Chat {
         }
         let page: HistoryPage = request.afterSeq.map { .after($0, limit: limit) } ?? .before(request.beforeSeq, limit: limit)
         let result = try await store.messages(conversationId: request.conversationId, page: page)
-        return HistoryResponse(messages: try await payloads(result.messages), hasMore: result.hasMore)
+        var messages = try await payloads(result.messages)
+        if ConversationID.type(of: request.conversationId) == .group, !messages.isEmpty {
+            let readers = ReadCursors(try await store.members(conversationId: request.conversationId))
+            for index in messages.indices where !result.messages[index].isEvent {
+                messages[index].readCount = Int64(readers.count(readingUpTo: messages[index].seq, except: messages[index].senderId))
+            }
+        }
+        return HistoryResponse(messages: messages, hasMore: result.hasMore)
     }
 
     /// A requested page size, checked against its bounds.

@@ -35,7 +35,10 @@ extension Chat {
                 peerId: state.peerId, lastSeq: state.conversation.lastSeq, deliveredSeq: state.membership.deliveredSeq,
                 readSeq: state.membership.readSeq, unread: state.unread, mentionUnread: state.mentionUnread,
                 lastMessage: lastById[state.conversation.id], pinned: state.membership.pinned,
-                muted: state.membership.muted, updatedAt: state.conversation.updatedAt)
+                muted: state.membership.muted, updatedAt: state.conversation.updatedAt,
+                groupId: state.conversation.type == "group" ? String(state.conversation.id.dropFirst(2)) : nil,
+                name: state.groupName,
+                hidden: state.membership.hiddenSeq.map { state.conversation.lastSeq <= $0 } ?? false)
         }
     }
 

@@ -14,6 +14,16 @@ public struct ChatLimits: Sendable, Equatable {
     public var maxClientIdLength: Int = 128
     /// Most users in `atUsers`.
     public var maxMentions: Int = 100
+    /// Most members of a group, the owner included.
+    public var maxGroupSize: Int = 10_000
+    /// Longest group name, and longest announcement, in characters.
+    public var maxGroupNameLength: Int = 100
+    public var maxAnnouncementLength: Int = 4_000
+    /// Longest message attached to a friend or join request, in characters.
+    public var maxRequestMessageLength: Int = 500
+    /// Only friends may message each other privately, for every user (each user may also
+    /// choose this for themselves).
+    public var friendsOnly: Bool = false
 
     public init() {}
 }

@@ -22,10 +22,25 @@ extension Chat {
                     "seq": .number(Double(advance.seq)),
                 ]),
                 priority: "low")
-            var recipients = try await store.memberIds(conversationId: receipt.conversationId)
-            if kind == .delivered { recipients.removeAll { $0 == caller.userId } }
+            let recipients = try await receiptRecipients(receipt.conversationId, kind: kind, advance: advance, caller: caller)
             await deliver(frames.notification(notice), to: recipients, except: caller.sessionId)
         }
         return ReceiptAck(status: receipt.status, conversationId: receipt.conversationId, seq: advance.seq)
+    }
+
+    /// Who hears of a receipt. In a private chat: the other user (and, for `read`, the reader's
+    /// other devices). In a group, telling every member of every receipt would flood large
+    /// groups: only the senders of the messages the receipt covers hear of it.
+    private func receiptRecipients(_ conversationId: String, kind: CursorKind, advance: CursorAdvance, caller: Caller) async throws -> [String] {
+        var recipients: [String]
+        if ConversationID.type(of: conversationId) == .group {
+            recipients = try await store.senders(conversationId: conversationId, after: advance.previous, upTo: advance.seq)
+            recipients.removeAll { $0 == caller.userId }
+            if kind == .read { recipients.append(caller.userId) }
+        } else {
+            recipients = try await store.memberIds(conversationId: conversationId)
+            if kind == .delivered { recipients.removeAll { $0 == caller.userId } }
+        }
+        return recipients
     }
 }

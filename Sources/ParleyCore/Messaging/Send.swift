@@ -15,13 +15,14 @@ extension Chat {
             throw ChatError.badRequest("'atUsers' lists more than \(limits.maxMentions) users")
         }
         if let replyTo = request.replyTo { try requireIdentifier(replyTo, named: "replyTo") }
-        let (target, recipients) = try await resolveTarget(request, from: caller)
+        let resolved = try await resolveTarget(request, from: caller)
+        let mentions = try mentions(atUsers, in: resolved)
 
         let outcome = try await store.appendMessage(NewMessage(
-            target: target, messageId: ids.next(), senderId: caller.userId, localId: request.localId,
+            target: resolved.target, messageId: ids.next(), senderId: caller.userId, localId: request.localId,
             contentType: request.contentType, content: content.text, atUsers: atUsers,
-            mentions: atUsers.filter { recipients.contains($0) || $0 == "all" }, replyTo: request.replyTo,
-            createdAt: clock.now()))
+            mentions: mentions, replyTo: request.replyTo, createdAt: clock.now()))
+        let recipients = resolved.recipients
         let message = outcome.message
         if !outcome.duplicate {
             let sender = try await profiles.user(caller.userId)
@@ -35,8 +36,15 @@ extension Chat {
             seq: message.seq, timestamp: message.createdAt)
     }
 
-    /// Where a message goes, and who receives it (the sender included, for their other devices).
-    private func resolveTarget(_ request: SendMessage, from caller: Caller) async throws -> (MessageTarget, [String]) {
+    /// Where a message goes, who receives it (the sender included, for their other devices),
+    /// and the sender's role when it is a group.
+    struct ResolvedTarget {
+        var target: MessageTarget
+        var recipients: [String]
+        var groupRole: GroupRole?
+    }
+
+    private func resolveTarget(_ request: SendMessage, from caller: Caller) async throws -> ResolvedTarget {
         if let conversationId = request.conversationId {
             try requireIdentifier(conversationId, named: "conversationId")
             if let (a, b) = ConversationID.privateUsers(conversationId) {
@@ -45,8 +53,7 @@ extension Chat {
                 }
                 return try await privateTarget(to: caller.userId == a ? b : a, from: caller)
             }
-            _ = try await requireMembership(caller, in: conversationId)
-            return (.conversation(conversationId), try await store.memberIds(conversationId: conversationId))
+            return try await groupTarget(conversationId, from: caller)
         }
         let inferred: ConversationType? = request.groupId != nil ? .group : (request.receiverId != nil ? .private : nil)
         switch request.conversationType ?? inferred {
@@ -61,23 +68,52 @@ extension Chat {
                 throw ChatError.badRequest("missing field 'groupId' for a group message")
             }
             try requireIdentifier(groupId, named: "groupId")
-            let conversationId = "g_" + groupId
-            _ = try await requireMembership(caller, in: conversationId)
-            return (.conversation(conversationId), try await store.memberIds(conversationId: conversationId))
+            return try await groupTarget("g_" + groupId, from: caller)
         case nil:
             throw ChatError.badRequest("one of 'receiverId', 'groupId' or 'conversationId' is required")
         }
     }
 
-    private func privateTarget(to receiverId: String, from caller: Caller) async throws -> (MessageTarget, [String]) {
+    /// A private chat: refused when either user blocked the other, and, when the receiver
+    /// (or the server) accepts friends only, when they are not friends.
+    private func privateTarget(to receiverId: String, from caller: Caller) async throws -> ResolvedTarget {
         if receiverId == caller.userId {
             throw ChatError.badRequest("cannot send a private message to yourself")
         }
-        guard try await profiles.user(receiverId) != nil else {
+        guard let receiver = try await profiles.user(receiverId) else {
             throw ChatError.notFound("user '\(receiverId.prefix(64))' not found")
+        }
+        try await requireNoBlock(between: caller.userId, and: receiverId)
+        if limits.friendsOnly || receiver.friendsOnly, !(try await store.areFriends(caller.userId, receiverId)) {
+            throw ChatError.forbidden("this user accepts private messages from friends only")
         }
         let id = ConversationID.privateChat(caller.userId, receiverId)
         let (a, b) = ConversationID.privateUsers(id)!
-        return (.privateChat(conversationId: id, userA: a, userB: b), [receiverId, caller.userId])
+        return ResolvedTarget(target: .privateChat(conversationId: id, userA: a, userB: b), recipients: [receiverId, caller.userId])
+    }
+
+    /// A group conversation: members only, and not while muted (one member, or all but admins).
+    private func groupTarget(_ conversationId: String, from caller: Caller) async throws -> ResolvedTarget {
+        let membership = try await requireMembership(caller, in: conversationId)
+        let now = clock.now()
+        if membership.mutedUntil > now {
+            throw ChatError.forbidden("you are muted in this group until \(membership.mutedUntil)")
+        }
+        if membership.role == .member, let group = try await store.group(id: String(conversationId.dropFirst(2))), group.muteAll {
+            throw ChatError.forbidden("the group is muted: only the owner and admins may speak")
+        }
+        return ResolvedTarget(
+            target: .conversation(conversationId), recipients: try await store.memberIds(conversationId: conversationId),
+            groupRole: membership.role)
+    }
+
+    /// The users a message mentions: listed members, and `all` when a group admin says so.
+    private func mentions(_ atUsers: [String], in resolved: ResolvedTarget) throws -> [String] {
+        if atUsers.isEmpty { return [] }
+        if atUsers.contains("all"), (resolved.groupRole ?? .member) < .admin {
+            throw ChatError.forbidden("only group admins may mention everyone ('all')")
+        }
+        let members = Set(resolved.recipients)
+        return atUsers.filter { $0 == "all" || members.contains($0) }
     }
 }

@@ -51,8 +51,11 @@ public struct UserProfile: Codable, Sendable, Equatable {
     public var displayName: String
     public var avatar: String?
     public var createdAt: Int64
+    /// Only in one's own profile: whether only friends may message privately.
+    public var friendsOnly: Bool?
 
-    public init(userId: String, username: String, displayName: String, avatar: String?, createdAt: Int64) {
+    public init(userId: String, username: String, displayName: String, avatar: String?, createdAt: Int64, friendsOnly: Bool? = nil) {
+        self.friendsOnly = friendsOnly
         self.userId = userId
         self.username = username
         self.displayName = displayName
@@ -60,7 +63,7 @@ public struct UserProfile: Codable, Sendable, Equatable {
         self.createdAt = createdAt
     }
 
-    private enum CodingKeys: String, CodingKey { case userId, username, displayName, avatar, createdAt }
+    private enum CodingKeys: String, CodingKey { case userId, username, displayName, avatar, createdAt, friendsOnly }
 
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
@@ -69,5 +72,6 @@ public struct UserProfile: Codable, Sendable, Equatable {
         try c.encode(displayName, forKey: .displayName)
         try c.encode(avatar, forKey: .avatar)
         try c.encode(createdAt, forKey: .createdAt)
+        try c.encodeIfPresent(friendsOnly, forKey: .friendsOnly)
     }
 }

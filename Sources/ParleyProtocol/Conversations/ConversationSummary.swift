@@ -4,6 +4,9 @@ public struct ConversationSummary: Codable, Sendable, Equatable {
     public var conversationType: ConversationType
     /// For a private chat: the other user.
     public var peerId: String?
+    /// For a group conversation: the group and its name.
+    public var groupId: String?
+    public var name: String?
     public var lastSeq: Int64
     public var deliveredSeq: Int64
     public var readSeq: Int64
@@ -12,14 +15,20 @@ public struct ConversationSummary: Codable, Sendable, Equatable {
     public var lastMessage: MessagePayload?
     public var pinned: Bool
     public var muted: Bool
+    /// Hidden from the list by the member until a newer item arrives.
+    public var hidden: Bool
     /// Last activity, epoch ms.
     public var updatedAt: Int64
 
     public init(
         conversationId: String, conversationType: ConversationType, peerId: String?, lastSeq: Int64,
         deliveredSeq: Int64, readSeq: Int64, unread: Int64, mentionUnread: Int64,
-        lastMessage: MessagePayload?, pinned: Bool, muted: Bool, updatedAt: Int64
+        lastMessage: MessagePayload?, pinned: Bool, muted: Bool, updatedAt: Int64,
+        groupId: String? = nil, name: String? = nil, hidden: Bool = false
     ) {
+        self.groupId = groupId
+        self.name = name
+        self.hidden = hidden
         self.conversationId = conversationId
         self.conversationType = conversationType
         self.peerId = peerId
@@ -35,16 +44,18 @@ public struct ConversationSummary: Codable, Sendable, Equatable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case conversationId, conversationType, peerId, lastSeq, deliveredSeq, readSeq, unread
-        case mentionUnread, lastMessage, pinned, muted, updatedAt
+        case conversationId, conversationType, peerId, groupId, name, lastSeq, deliveredSeq, readSeq, unread
+        case mentionUnread, lastMessage, pinned, muted, hidden, updatedAt
     }
 
-    // `peerId` and `lastMessage` go out as explicit `null`s when absent.
+    // `peerId`, `groupId`, `name` and `lastMessage` go out as explicit `null`s when absent.
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(conversationId, forKey: .conversationId)
         try c.encode(conversationType, forKey: .conversationType)
         try c.encode(peerId, forKey: .peerId)
+        try c.encode(groupId, forKey: .groupId)
+        try c.encode(name, forKey: .name)
         try c.encode(lastSeq, forKey: .lastSeq)
         try c.encode(deliveredSeq, forKey: .deliveredSeq)
         try c.encode(readSeq, forKey: .readSeq)
@@ -53,6 +64,7 @@ public struct ConversationSummary: Codable, Sendable, Equatable {
         try c.encode(lastMessage, forKey: .lastMessage)
         try c.encode(pinned, forKey: .pinned)
         try c.encode(muted, forKey: .muted)
+        try c.encode(hidden, forKey: .hidden)
         try c.encode(updatedAt, forKey: .updatedAt)
     }
 }

@@ -42,6 +42,7 @@ public struct FrameType: RawRepresentable, Codable, Hashable, Sendable, Expressi
     public static let sync: FrameType = "sync"
     public static let history: FrameType = "history"
     public static let recall: FrameType = "recall"
+    public static let presence: FrameType = "presence"
     public static let ping: FrameType = "ping"
     public static let pong: FrameType = "pong"
     public static let error: FrameType = "error"

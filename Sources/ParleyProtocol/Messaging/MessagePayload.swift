@@ -16,6 +16,8 @@ public struct MessagePayload: Codable, Sendable, Equatable {
     public var replyTo: String?
     public var localId: String?
     public var recalled: Bool
+    /// In group history: how many members other than the sender have read this item.
+    public var readCount: Int64?
 
     public init(
         messageId: String, timestamp: Int64, conversationType: ConversationType, conversationId: String,
@@ -40,7 +42,7 @@ public struct MessagePayload: Codable, Sendable, Equatable {
 
     private enum CodingKeys: String, CodingKey {
         case messageId, timestamp, conversationType, conversationId, seq, senderId, senderName
-        case senderAvatar, contentType, content, atUsers, replyTo, localId, recalled
+        case senderAvatar, contentType, content, atUsers, replyTo, localId, recalled, readCount
     }
 
     // Optional fields go out as explicit `null`s: clients index them without checking presence.
@@ -60,5 +62,6 @@ public struct MessagePayload: Codable, Sendable, Equatable {
         try c.encode(replyTo, forKey: .replyTo)
         try c.encode(localId, forKey: .localId)
         try c.encode(recalled, forKey: .recalled)
+        try c.encodeIfPresent(readCount, forKey: .readCount)
     }
 }

@@ -8,6 +8,7 @@ public enum ClientCommand: Sendable, Equatable {
     case sync(SyncRequest)
     case history(HistoryRequest)
     case recall(RecallRequest)
+    case presence(PresenceUpdate)
     case ping
 }
 
@@ -54,6 +55,7 @@ public struct ClientFrame: Sendable, Equatable {
                     command = .success(.sync(request))
                 case "history": command = .success(.history(try body(HistoryRequest.self)))
                 case "recall": command = .success(.recall(try body(RecallRequest.self)))
+                case "presence": command = .success(.presence(try body(PresenceUpdate.self)))
                 case "ping": command = .success(.ping)
                 default:
                     command = .failure(ProtocolViolation(message: "unknown frame type '\(type.prefix(64))'"))

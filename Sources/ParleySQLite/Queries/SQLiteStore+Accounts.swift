@@ -1,21 +1,21 @@
 import ParleyStore
 
 extension SQLiteStore {
-    private static let userColumns = "id, username, display_name, avatar, password_hash, created_at"
+    private static let userColumns = "id, username, display_name, avatar, password_hash, created_at, friends_only, last_seen"
 
     private static func user(_ row: SQLRow) -> UserRecord {
         UserRecord(
             id: row.text(0), username: row.text(1), displayName: row.text(2), avatar: row.optionalText(3),
-            passwordHash: row.text(4), createdAt: row.int(5))
+            passwordHash: row.text(4), createdAt: row.int(5), friendsOnly: row.bool(6), lastSeen: row.optionalInt(7))
     }
 
     public func createUser(_ user: UserRecord) async throws {
         try await write { db in
             do {
                 try db.run(
-                    "INSERT INTO users (\(Self.userColumns)) VALUES (?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO users (\(Self.userColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     [.text(user.id), .text(user.username), .text(user.displayName), SQLValue(user.avatar),
-                     .text(user.passwordHash), .integer(user.createdAt)])
+                     .text(user.passwordHash), .integer(user.createdAt), SQLValue(user.friendsOnly), SQLValue(user.lastSeen)])
             } catch is SQLiteConstraintViolation {
                 throw StoreError.duplicate("username")
             }
@@ -76,6 +76,27 @@ extension SQLiteStore {
     public func revokeAuthSession(id: String, at time: Int64) async throws {
         try await write { db in
             try db.run("UPDATE auth_sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", [.integer(time), .text(id)])
+        }
+    }
+
+    public func updateProfile(userId: String, _ change: ProfileChange) async throws -> UserRecord? {
+        try await write { db in
+            if let name = change.displayName {
+                try db.run("UPDATE users SET display_name = ? WHERE id = ?", [.text(name), .text(userId)])
+            }
+            if let avatar = change.avatar {
+                try db.run("UPDATE users SET avatar = ? WHERE id = ?", [SQLValue(avatar), .text(userId)])
+            }
+            if let friendsOnly = change.friendsOnly {
+                try db.run("UPDATE users SET friends_only = ? WHERE id = ?", [SQLValue(friendsOnly), .text(userId)])
+            }
+            return try db.first("SELECT \(Self.userColumns) FROM users WHERE id = ?", [.text(userId)], Self.user)
+        }
+    }
+
+    public func setLastSeen(userId: String, at time: Int64) async throws {
+        try await write { db in
+            try db.run("UPDATE users SET last_seen = ? WHERE id = ?", [.integer(time), .text(userId)])
         }
     }
 }

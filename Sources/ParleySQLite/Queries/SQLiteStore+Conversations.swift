@@ -3,8 +3,17 @@ import ParleyStore
 extension SQLiteStore {
     private static let stateColumns = """
         c.id, c.type, c.last_seq, c.created_at, c.updated_at, m.delivered_seq, m.read_seq, m.pinned, m.muted, \
-        MAX(c.version, m.version) AS v
+        MAX(c.version, m.version) AS v, m.hidden_seq, m.role, m.muted_until, m.joined_at
         """
+
+    static let memberColumns = "conversation_id, user_id, delivered_seq, read_seq, pinned, muted, hidden_seq, role, muted_until, joined_at"
+
+    static func membership(_ row: SQLRow) -> MembershipRecord {
+        MembershipRecord(
+            conversationId: row.text(0), userId: row.text(1), deliveredSeq: row.int(2), readSeq: row.int(3),
+            pinned: row.bool(4), muted: row.bool(5), hiddenSeq: row.optionalInt(6),
+            role: GroupRole(rawValue: row.text(7)) ?? .member, mutedUntil: row.int(8), joinedAt: row.int(9))
+    }
 
     public func conversation(id: String) async throws -> ConversationRecord? {
         try await read { db in
@@ -19,13 +28,39 @@ extension SQLiteStore {
     public func membership(conversationId: String, userId: String) async throws -> MembershipRecord? {
         try await read { db in
             try db.first(
-                "SELECT delivered_seq, read_seq, pinned, muted FROM members WHERE conversation_id = ? AND user_id = ?",
-                [.text(conversationId), .text(userId)]
-            ) { row in
-                MembershipRecord(
-                    conversationId: conversationId, userId: userId, deliveredSeq: row.int(0), readSeq: row.int(1),
-                    pinned: row.bool(2), muted: row.bool(3))
+                "SELECT \(Self.memberColumns) FROM members WHERE conversation_id = ? AND user_id = ?",
+                [.text(conversationId), .text(userId)], Self.membership)
+        }
+    }
+
+    public func members(conversationId: String) async throws -> [MembershipRecord] {
+        try await read { db in
+            try db.all(
+                "SELECT \(Self.memberColumns) FROM members WHERE conversation_id = ? ORDER BY joined_at, user_id",
+                [.text(conversationId)], Self.membership)
+        }
+    }
+
+    public func updateSettings(conversationId: String, userId: String, _ change: ConversationSettingsChange) async throws -> MembershipRecord? {
+        try await write { db in
+            guard let lastSeq = try db.first("SELECT last_seq FROM conversations WHERE id = ?", [.text(conversationId)], { $0.int(0) }),
+                try db.first("SELECT 1 FROM members WHERE conversation_id = ? AND user_id = ?", [.text(conversationId), .text(userId)], { _ in true }) != nil
+            else { return nil }
+            let key: [SQLValue] = [.text(conversationId), .text(userId)]
+            if let pinned = change.pinned {
+                try db.run("UPDATE members SET pinned = ? WHERE conversation_id = ? AND user_id = ?", [SQLValue(pinned)] + key)
             }
+            if let muted = change.muted {
+                try db.run("UPDATE members SET muted = ? WHERE conversation_id = ? AND user_id = ?", [SQLValue(muted)] + key)
+            }
+            if let hidden = change.hidden {
+                // Hidden until something newer than the current last item arrives.
+                try db.run(
+                    "UPDATE members SET hidden_seq = ? WHERE conversation_id = ? AND user_id = ?",
+                    [hidden ? .integer(lastSeq) : .null] + key)
+            }
+            try db.run("UPDATE members SET version = ? WHERE conversation_id = ? AND user_id = ?", [.integer(self.nextVersion())] + key)
+            return try db.first("SELECT \(Self.memberColumns) FROM members WHERE conversation_id = ? AND user_id = ?", key, Self.membership)
         }
     }
 
@@ -46,7 +81,7 @@ extension SQLiteStore {
             }
             let target = min(seq, lastSeq)
             let current = kind == .read ? read : delivered
-            guard target > current else { return CursorAdvance(seq: current, moved: false) }
+            guard target > current else { return CursorAdvance(seq: current, previous: current, moved: false) }
             let version = self.nextVersion()
             switch kind {
             case .read:
@@ -58,7 +93,7 @@ extension SQLiteStore {
                     "UPDATE members SET delivered_seq = ?, version = ? WHERE conversation_id = ? AND user_id = ?",
                     [.integer(target), .integer(version), .text(conversationId), .text(userId)])
             }
-            return CursorAdvance(seq: target, moved: true)
+            return CursorAdvance(seq: target, previous: current, moved: true)
         }
     }
 
@@ -82,7 +117,8 @@ extension SQLiteStore {
             let rows = try db.all(
                 """
                 SELECT \(Self.stateColumns) FROM members m JOIN conversations c ON c.id = m.conversation_id
-                WHERE m.user_id = ? ORDER BY m.pinned DESC, c.updated_at DESC, c.id LIMIT ?
+                WHERE m.user_id = ? AND (m.hidden_seq IS NULL OR c.last_seq > m.hidden_seq)
+                ORDER BY m.pinned DESC, c.updated_at DESC, c.id LIMIT ?
                 """,
                 [.text(userId), .integer(Int64(limit))]
             ) { row in Self.partialState(row, userId: userId) }
@@ -96,7 +132,8 @@ extension SQLiteStore {
             id: row.text(0), type: row.text(1), lastSeq: row.int(2), createdAt: row.int(3), updatedAt: row.int(4))
         let membership = MembershipRecord(
             conversationId: conversation.id, userId: userId, deliveredSeq: row.int(5), readSeq: row.int(6),
-            pinned: row.bool(7), muted: row.bool(8))
+            pinned: row.bool(7), muted: row.bool(8), hiddenSeq: row.optionalInt(10),
+            role: GroupRole(rawValue: row.text(11)) ?? .member, mutedUntil: row.int(12), joinedAt: row.int(13))
         return ConversationState(
             conversation: conversation, membership: membership, peerId: nil, unread: 0, mentionUnread: 0,
             lastMessage: nil, version: row.int(9))
@@ -125,6 +162,10 @@ extension SQLiteStore {
             state.lastMessage = try db.first(
                 "SELECT \(messageColumns) FROM messages WHERE conversation_id = ? AND seq = ?",
                 [.text(id), .integer(state.conversation.lastSeq)], message)
+        }
+        if state.conversation.type == "group" {
+            state.groupName = try db.first(
+                "SELECT name FROM groups WHERE id = ?", [.text(String(id.dropFirst(2)))], { $0.text(0) })
         }
         if state.conversation.type == "private" {
             state.peerId = try db.first(

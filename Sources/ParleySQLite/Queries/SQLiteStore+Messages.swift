@@ -137,6 +137,14 @@ extension SQLiteStore {
         }
     }
 
+    public func senders(conversationId: String, after: Int64, upTo: Int64) async throws -> [String] {
+        try await read { db in
+            try db.all(
+                "SELECT DISTINCT sender_id FROM messages WHERE conversation_id = ? AND seq > ? AND seq <= ? AND is_event = 0",
+                [.text(conversationId), .integer(after), .integer(upTo)]) { $0.text(0) }
+        }
+    }
+
     public func messages(conversationId: String, page: HistoryPage) async throws -> MessagePage {
         try await read { db in
             switch page {

@@ -1,10 +1,26 @@
 import ParleyStore
 
 extension SQLiteStore {
-    public func appendNotification(_ notification: NewNotification) async throws -> NotificationRecord {
-        try await write { db in
-            let seq = (try db.first(
-                "SELECT COALESCE(MAX(seq), 0) + 1 FROM notifications WHERE user_id = ?", [.text(notification.userId)], { $0.int(0) })) ?? 1
+    public func appendNotifications(_ notifications: [NewNotification]) async throws -> [NotificationRecord] {
+        if notifications.isEmpty { return [] }
+        return try await write { db in try Self.insert(notifications, into: db) }
+    }
+
+    /// Inserts notifications inside the caller's transaction, each with its user's next seq.
+    static func insert(_ notifications: [NewNotification], into db: SQLiteConnection) throws -> [NotificationRecord] {
+        var next: [String: Int64] = [:]
+        var records: [NotificationRecord] = []
+        records.reserveCapacity(notifications.count)
+        for notification in notifications {
+            let seq: Int64
+            if let known = next[notification.userId] {
+                seq = known
+            } else {
+                seq = (try db.first(
+                    "SELECT COALESCE(MAX(seq), 0) + 1 FROM notifications WHERE user_id = ?",
+                    [.text(notification.userId)], { $0.int(0) })) ?? 1
+            }
+            next[notification.userId] = seq + 1
             try db.run(
                 """
                 INSERT INTO notifications (user_id, seq, id, type, title, content, action_type, action_data, priority, created_at)
@@ -13,8 +29,9 @@ extension SQLiteStore {
                 [.text(notification.userId), .integer(seq), .text(notification.id), .text(notification.type),
                  .text(notification.title), .text(notification.content), .text(notification.actionType),
                  .text(notification.actionData), .text(notification.priority), .integer(notification.createdAt)])
-            return NotificationRecord(notification: notification, seq: seq)
+            records.append(NotificationRecord(notification: notification, seq: seq))
         }
+        return records
     }
 
     public func notifications(userId: String, after seq: Int64, limit: Int) async throws -> NotificationPage {

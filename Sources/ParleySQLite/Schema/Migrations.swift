@@ -77,6 +77,50 @@ enum Migrations {
             PRIMARY KEY (user_id, seq)
         ) WITHOUT ROWID;
         """),
+        (2, """
+        ALTER TABLE users ADD COLUMN friends_only INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE users ADD COLUMN last_seen INTEGER;
+        ALTER TABLE members ADD COLUMN role TEXT NOT NULL DEFAULT 'member';
+        ALTER TABLE members ADD COLUMN muted_until INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE members ADD COLUMN hidden_seq INTEGER;
+        CREATE TABLE friendships (
+            user_id TEXT NOT NULL,
+            friend_id TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            PRIMARY KEY (user_id, friend_id)
+        ) WITHOUT ROWID;
+        CREATE TABLE blocks (
+            user_id TEXT NOT NULL,
+            blocked_id TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            PRIMARY KEY (user_id, blocked_id)
+        ) WITHOUT ROWID;
+        CREATE TABLE requests (
+            id TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            from_id TEXT NOT NULL,
+            target_id TEXT NOT NULL,
+            message TEXT NOT NULL,
+            status TEXT NOT NULL,
+            decided_by TEXT,
+            created_at INTEGER NOT NULL,
+            decided_at INTEGER
+        ) WITHOUT ROWID;
+        CREATE UNIQUE INDEX requests_pending ON requests (kind, from_id, target_id) WHERE status = 'pending';
+        CREATE INDEX requests_target ON requests (target_id, status);
+        CREATE INDEX requests_from ON requests (from_id, status);
+        CREATE TABLE groups (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            owner_id TEXT NOT NULL,
+            announcement TEXT NOT NULL DEFAULT '',
+            mute_all INTEGER NOT NULL DEFAULT 0,
+            join_policy TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL,
+            dismissed_at INTEGER
+        ) WITHOUT ROWID;
+        """),
     ]
 
     /// Applies the migrations `connection`'s database lacks, each in its own transaction.

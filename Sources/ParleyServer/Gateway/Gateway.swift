@@ -10,6 +10,7 @@ import ParleyProtocol
 /// frame to its close, turning client frames into domain calls and replies.
 struct Gateway: Sendable {
     let chat: Chat
+    let presence: Presence
     let registry: SessionRegistry
     let configuration: ServerConfiguration
     let logger: Logger
@@ -32,8 +33,10 @@ struct Gateway: Sendable {
                 code: CloseCodes.kicked, reason: "replaced",
                 finalFrame: chat.frames.kicked(reason: "replaced", message: "This device signed in again elsewhere."))
         }
+        await presence.connected(session.caller, deviceId: session.deviceId, platform: session.platform)
         await read(session, from: inbound)
         registry.remove(session)
+        await presence.disconnected(session.caller)
     }
 
     /// The node's logger with the session's identity, made only when something is logged.
@@ -103,6 +106,9 @@ struct Gateway: Sendable {
                 return chat.frames.frame(.history, requestId: requestId, try await chat.history(request, for: caller))
             case .recall(let request):
                 return chat.frames.frame(.ack, requestId: requestId, try await chat.recall(request, by: caller))
+            case .presence(let update):
+                try await presence.set(update.status, for: caller)
+                return requestId == nil ? nil : chat.frames.frame(.ack, requestId: requestId, update)
             case .ping:
                 return chat.frames.frame(.pong, requestId: requestId, EmptyPayload())
             }

@@ -67,4 +67,11 @@ enum JSONBody {
         let buffer = try await request.body.collect(upTo: context.maxUploadSize)
         return try FrameCoder.decode(T.self, from: Data(buffer.readableBytesView))
     }
+
+    /// Like `decode`, but an empty body is nil (for bodies whose every field is optional).
+    static func decodeIfPresent<T: Decodable>(_ type: T.Type, from request: Request, context: ParleyRequestContext) async throws -> T? {
+        let buffer = try await request.body.collect(upTo: context.maxUploadSize)
+        if buffer.readableBytes == 0 { return nil }
+        return try FrameCoder.decode(T.self, from: Data(buffer.readableBytesView))
+    }
 }

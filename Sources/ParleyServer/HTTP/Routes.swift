@@ -8,6 +8,7 @@ import ParleyProtocol
 struct Routes {
     let chat: Chat
     let accounts: Accounts
+    let presence: Presence
     let gateway: Gateway
 
     func add(to router: Router<ParleyRequestContext>) {
@@ -34,7 +35,11 @@ struct Routes {
             return JSONBody.response(["status": "ok"])
         }
         authenticated.get("users/me") { _, context in
-            JSONBody.response(try await accounts.profile(of: try context.requireCaller().userId))
+            JSONBody.response(try await accounts.profile(of: try context.requireCaller().userId, own: true))
+        }
+        authenticated.patch("users/me") { request, context in
+            let update = try await JSONBody.decode(ProfileUpdate.self, from: request, context: context)
+            return JSONBody.response(try await chat.updateProfile(update, of: try context.requireCaller()))
         }
         authenticated.get("users/:userId") { _, context in
             JSONBody.response(try await accounts.profile(of: try context.parameters.require("userId")))
@@ -49,6 +54,16 @@ struct Routes {
                 afterSeq: try Self.intQuery(request, "afterSeq"), beforeSeq: try Self.intQuery(request, "beforeSeq"),
                 limit: try Self.intQuery(request, "limit").map(Int.init))
             return JSONBody.response(try await chat.history(history, for: try context.requireCaller()))
+        }
+        authenticated.patch("conversations/:conversationId") { request, context in
+            let settings = try await JSONBody.decode(ConversationSettings.self, from: request, context: context)
+            return JSONBody.response(try await chat.updateSettings(
+                settings, of: try context.parameters.require("conversationId"), by: try context.requireCaller()))
+        }
+        authenticated.get("conversations/:conversationId/messages/:messageId/receipts") { _, context in
+            JSONBody.response(try await chat.receipts(
+                of: try context.parameters.require("messageId"), in: try context.parameters.require("conversationId"),
+                for: try context.requireCaller()))
         }
         authenticated.post("conversations/:conversationId/receipts") { request, context in
             struct Body: Decodable { var seq: Int64; var status: ReceiptStatus }
@@ -74,6 +89,9 @@ struct Routes {
             return JSONBody.response(try await chat.sync(sync, for: try context.requireCaller()))
         }
 
+        FriendRoutes(chat: chat, presence: presence).add(to: authenticated)
+        GroupRoutes(chat: chat).add(to: authenticated)
+
         authenticated.add(middleware: DeviceAnnouncement(maxIdLength: chat.limits.maxClientIdLength))
             .ws("ws") { inbound, _, context in
                 guard let device = context.requestContext.device else { return }
@@ -87,6 +105,9 @@ struct Routes {
         var sessions: Int
         var users: Int
     }
+
+    /// `{"status": "ok"}`, for changes with nothing else to say.
+    static var ok: Response { JSONBody.response(["status": "ok"]) }
 
     /// An integer query parameter; present but not an integer is a `bad_request`.
     static func intQuery(_ request: Request, _ name: String) throws -> Int64? {

@@ -22,15 +22,43 @@ public struct MembershipRecord: Sendable, Equatable {
     public var deliveredSeq: Int64
     public var readSeq: Int64
     public var pinned: Bool
+    /// Do-not-disturb for this conversation.
     public var muted: Bool
+    /// Hidden from the list until the conversation passes this seq; nil when shown.
+    public var hiddenSeq: Int64?
+    /// `owner`, `admin` or `member` (see `GroupRole`); `member` in private chats.
+    public var role: GroupRole
+    /// A group member may not speak before this time (epoch ms); 0 when not muted.
+    public var mutedUntil: Int64
+    public var joinedAt: Int64
 
-    public init(conversationId: String, userId: String, deliveredSeq: Int64, readSeq: Int64, pinned: Bool, muted: Bool) {
+    public init(
+        conversationId: String, userId: String, deliveredSeq: Int64, readSeq: Int64, pinned: Bool, muted: Bool,
+        hiddenSeq: Int64? = nil, role: GroupRole = .member, mutedUntil: Int64 = 0, joinedAt: Int64 = 0
+    ) {
         self.conversationId = conversationId
         self.userId = userId
         self.deliveredSeq = deliveredSeq
         self.readSeq = readSeq
         self.pinned = pinned
         self.muted = muted
+        self.hiddenSeq = hiddenSeq
+        self.role = role
+        self.mutedUntil = mutedUntil
+        self.joinedAt = joinedAt
+    }
+}
+
+/// A member's own settings for a conversation; nil fields stay as they are.
+public struct ConversationSettingsChange: Sendable, Equatable {
+    public var pinned: Bool?
+    public var muted: Bool?
+    public var hidden: Bool?
+
+    public init(pinned: Bool? = nil, muted: Bool? = nil, hidden: Bool? = nil) {
+        self.pinned = pinned
+        self.muted = muted
+        self.hidden = hidden
     }
 }
 
@@ -44,11 +72,14 @@ public enum CursorKind: String, Sendable, Equatable {
 public struct CursorAdvance: Sendable, Equatable {
     /// The cursor after the call.
     public var seq: Int64
+    /// The cursor before the call.
+    public var previous: Int64
     /// False when the cursor was already at or past the requested seq.
     public var moved: Bool
 
-    public init(seq: Int64, moved: Bool) {
+    public init(seq: Int64, previous: Int64, moved: Bool) {
         self.seq = seq
+        self.previous = previous
         self.moved = moved
     }
 }
@@ -59,6 +90,8 @@ public struct ConversationState: Sendable, Equatable {
     public var membership: MembershipRecord
     /// The other user of a private chat.
     public var peerId: String?
+    /// The group's name, for a group conversation.
+    public var groupName: String?
     public var unread: Int64
     public var mentionUnread: Int64
     public var lastMessage: MessageRecord?
@@ -72,6 +105,7 @@ public struct ConversationState: Sendable, Equatable {
         self.conversation = conversation
         self.membership = membership
         self.peerId = peerId
+        self.groupName = nil
         self.unread = unread
         self.mentionUnread = mentionUnread
         self.lastMessage = lastMessage

@@ -6,14 +6,36 @@ public struct UserRecord: Sendable, Equatable {
     public var avatar: String?
     public var passwordHash: String
     public var createdAt: Int64
+    /// Only friends may start a private chat with this user.
+    public var friendsOnly: Bool
+    /// When the user's last device went offline (epoch ms); nil if never seen.
+    public var lastSeen: Int64?
 
-    public init(id: String, username: String, displayName: String, avatar: String?, passwordHash: String, createdAt: Int64) {
+    public init(
+        id: String, username: String, displayName: String, avatar: String?, passwordHash: String, createdAt: Int64,
+        friendsOnly: Bool = false, lastSeen: Int64? = nil
+    ) {
         self.id = id
         self.username = username
         self.displayName = displayName
         self.avatar = avatar
         self.passwordHash = passwordHash
         self.createdAt = createdAt
+        self.friendsOnly = friendsOnly
+        self.lastSeen = lastSeen
+    }
+}
+
+/// Changes to a user's own profile and settings; nil fields stay as they are.
+public struct ProfileChange: Sendable, Equatable {
+    public var displayName: String?
+    public var avatar: String??
+    public var friendsOnly: Bool?
+
+    public init(displayName: String? = nil, avatar: String?? = nil, friendsOnly: Bool? = nil) {
+        self.displayName = displayName
+        self.avatar = avatar
+        self.friendsOnly = friendsOnly
     }
 }
 

@@ -1,0 +1,24 @@
+import ParleyProtocol
+import ParleyStore
+
+extension Chat {
+    /// Changes the caller's display name, avatar or `friendsOnly` setting.
+    public func updateProfile(_ update: ProfileUpdate, of caller: Caller) async throws -> UserProfile {
+        var change = ProfileChange(friendsOnly: update.friendsOnly)
+        if let name = update.displayName {
+            let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard (1...64).contains(trimmed.count) else { throw ChatError.badRequest("'displayName' must be 1 to 64 characters") }
+            change.displayName = trimmed
+        }
+        if let avatar = update.avatar {
+            change.avatar = .some(avatar.isEmpty ? nil : try boundedText(avatar, named: "avatar", max: 2_048))
+        }
+        guard let user = try await store.updateProfile(userId: caller.userId, change) else {
+            throw ChatError.notFound("user not found")
+        }
+        profiles.update(user)
+        return UserProfile(
+            userId: user.id, username: user.username, displayName: user.displayName, avatar: user.avatar,
+            createdAt: user.createdAt, friendsOnly: user.friendsOnly)
+    }
+}

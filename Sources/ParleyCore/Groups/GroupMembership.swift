@@ -1,0 +1,52 @@
+import ParleyProtocol
+import ParleyStore
+
+extension Chat {
+    /// Adds users to a group. Admins may always invite; plain members only when the group is
+    /// `open`. The new members get `group_invite`; the others `group_member_joined`.
+    public func invite(_ request: InviteMembers, to groupId: String, by caller: Caller) async throws -> MembersAdded {
+        let view = try await groupView(groupId, for: caller)
+        if view.group.joinPolicy != .open {
+            try requireRole(view, atLeast: .admin, to: "invite to a group that is not open")
+        }
+        if request.userIds.isEmpty { throw ChatError.badRequest("'userIds' must not be empty") }
+        let current = Set(view.memberIds)
+        let added = try await existingUsers(request.userIds, named: "userIds").filter { !current.contains($0) }
+        if added.isEmpty { return MembersAdded(groupId: groupId, added: []) }
+        if current.count + added.count > limits.maxGroupSize {
+            throw ChatError(.conflict, "a group has at most \(limits.maxGroupSize) members")
+        }
+        let joined = Notice(
+            type: NotificationType.groupMemberJoined, title: "New members", content: view.group.name,
+            actionData: [
+                "groupId": .string(groupId), "userId": .string(added[0]), "userIds": .strings(added),
+                "inviterId": .string(caller.userId),
+            ])
+        let notices = address(invitation(to: view.group, by: caller.userId), to: added) + address(joined, to: view.memberIds)
+        try await apply(.addMembers(added), to: view.group, notices: notices)
+        return MembersAdded(groupId: groupId, added: added)
+    }
+
+    /// Removes a member: leaving when it is the caller (`group_member_left`), kicking otherwise
+    /// (`group_member_removed`; the owner may remove anyone, admins plain members). Everyone who
+    /// was a member, the one removed included, is told.
+    public func removeMember(_ userId: String, from groupId: String, by caller: Caller) async throws {
+        let view = try await groupView(groupId, for: caller)
+        let notice: Notice
+        if userId == caller.userId {
+            if view.caller.role == .owner {
+                throw ChatError.forbidden("the owner cannot leave; transfer ownership or dismiss the group")
+            }
+            notice = Notice(
+                type: NotificationType.groupMemberLeft, title: "Member left", content: view.group.name,
+                actionData: ["groupId": .string(groupId), "userId": .string(userId)])
+        } else {
+            try requireRole(view, atLeast: .admin, to: "remove members")
+            _ = try requireSubordinate(userId, in: view, to: "remove")
+            notice = Notice(
+                type: NotificationType.groupMemberRemoved, title: "Member removed", content: view.group.name,
+                actionData: ["groupId": .string(groupId), "userId": .string(userId), "removedBy": .string(caller.userId)])
+        }
+        try await apply(.removeMember(userId), to: view.group, notices: address(notice, to: view.memberIds))
+    }
+}

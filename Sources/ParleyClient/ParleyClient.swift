@@ -27,7 +27,7 @@ public actor ParleyClient {
     /// Everything that happens, in order. Finishes when the client stops.
     public nonisolated let events: AsyncStream<ClientEvent>
     private let emit: AsyncStream<ClientEvent>.Continuation
-    private let http: HTTPTransport
+    let http: HTTPTransport
     private let logger: Logger
 
     private var grant: TokenGrant?

@@ -81,6 +81,8 @@ public protocol Store: Sendable {
     /// Blocks or unblocks `targetId` for `userId`; false when nothing changed.
     func setBlock(userId: String, targetId: String, blocked: Bool, at: Int64) async throws -> Bool
     func blocks(of userId: String) async throws -> [BlockRecord]
+    /// The users who have blocked `userId`.
+    func blockers(of userId: String) async throws -> [String]
     /// Which of the two users has blocked the other (empty, one or both).
     func blockers(between a: String, and b: String) async throws -> Set<String>
 

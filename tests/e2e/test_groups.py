@@ -79,6 +79,12 @@ def test_invite_permissions_follow_the_join_policy(server):
     owner.ok("PATCH", f"/v1/groups/{gid}", {"joinPolicy": "open"})
     assert member.ok("POST", f"/v1/groups/{gid}/members", {"userIds": [other.id]})["added"] == [other.id]
 
+    # Nobody is put into a group by someone they blocked.
+    shy = server.register()
+    shy.ok("POST", "/v1/blocks", {"userId": owner.id})
+    owner.refused("POST", f"/v1/groups/{gid}/members", {"userIds": [shy.id]}, code="blocked")
+    owner.refused("POST", "/v1/groups", {"name": "again", "memberIds": [shy.id]}, code="blocked")
+
 
 def test_leave_and_kick(server):
     owner, admin, bob, carol = (server.register() for _ in range(4))
@@ -217,7 +223,8 @@ def test_mentions_and_mention_unread(server):
     assert c.request("message", group_message(gid, "plain"))["type"] == "ack"
     everyone = c.request("message", group_message(gid, "@all no", atUsers=["all"]))
     assert everyone["type"] == "error" and everyone["data"]["code"] == "forbidden"
-    assert o.request("message", group_message(gid, "@all meeting", atUsers=["all"]))["type"] == "ack"
+    # Admins may; "@all" is the same as "all".
+    assert o.request("message", group_message(gid, "@all meeting", atUsers=["@all"]))["type"] == "ack"
     assert b.message(seq=1)["data"]["atUsers"] == [bob.id]
 
     def state(user):

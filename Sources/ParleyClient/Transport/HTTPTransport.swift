@@ -10,10 +10,15 @@ struct HTTPTransport: Sendable {
     let baseURL: URL
 
     func call<Response: Decodable>(
-        _ method: String, _ path: String, body: (some Encodable)? = Optional<EmptyPayload>.none, token: String? = nil,
-        as type: Response.Type
+        _ method: String, _ path: String, query: [URLQueryItem] = [], body: (some Encodable)? = Optional<EmptyPayload>.none,
+        token: String? = nil, as type: Response.Type
     ) async throws -> Response {
-        var request = URLRequest(url: baseURL.appendingPathComponent(path))
+        var url = baseURL.appendingPathComponent(path)
+        if !query.isEmpty, var components = URLComponents(url: url, resolvingAgainstBaseURL: false) {
+            components.queryItems = query
+            url = components.url ?? url
+        }
+        var request = URLRequest(url: url)
         request.httpMethod = method
         request.timeoutInterval = 30
         if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }

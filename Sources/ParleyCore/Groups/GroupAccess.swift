@@ -61,6 +61,14 @@ extension Chat {
         return unique
     }
 
+    /// Refuses to put into a group anyone who has blocked the one adding them.
+    func requireNotBlocked(adding userIds: [String], by caller: Caller) async throws {
+        let blockers = Set(try await store.blockers(of: caller.userId))
+        if let refusing = userIds.first(where: blockers.contains) {
+            throw ChatError(.blocked, "user '\(refusing)' has blocked you")
+        }
+    }
+
     /// Applies a change to a group and delivers the notifications stored with it.
     func apply(_ change: GroupChange, to group: GroupRecord, notices: [NewNotification]) async throws {
         await deliver(try await store.changeGroup(id: group.id, change, at: clock.now(), notices: notices))

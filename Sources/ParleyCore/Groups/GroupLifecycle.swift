@@ -12,6 +12,7 @@ extension Chat {
         if memberIds.count + 1 > limits.maxGroupSize {
             throw ChatError.badRequest("a group has at most \(limits.maxGroupSize) members")
         }
+        try await requireNotBlocked(adding: memberIds, by: caller)
         let now = clock.now()
         let group = GroupRecord(
             id: ids.next(), name: name, ownerId: caller.userId, announcement: announcement, joinPolicy: policy,

@@ -16,6 +16,7 @@ extension Chat {
         if current.count + added.count > limits.maxGroupSize {
             throw ChatError(.conflict, "a group has at most \(limits.maxGroupSize) members")
         }
+        try await requireNotBlocked(adding: added, by: caller)
         let joined = Notice(
             type: NotificationType.groupMemberJoined, title: "New members", content: view.group.name,
             actionData: [

@@ -107,13 +107,15 @@ extension Chat {
             groupRole: membership.role)
     }
 
-    /// The users a message mentions: listed members, and `all` when a group admin says so.
+    /// The users a message mentions: listed members, and everyone (`all`, also written `@all`)
+    /// when a group admin says so.
     private func mentions(_ atUsers: [String], in resolved: ResolvedTarget) throws -> [String] {
         if atUsers.isEmpty { return [] }
-        if atUsers.contains("all"), (resolved.groupRole ?? .member) < .admin {
+        let everyone = atUsers.contains("all") || atUsers.contains("@all")
+        if everyone, (resolved.groupRole ?? .member) < .admin {
             throw ChatError.forbidden("only group admins may mention everyone ('all')")
         }
         let members = Set(resolved.recipients)
-        return atUsers.filter { $0 == "all" || members.contains($0) }
+        return atUsers.filter { members.contains($0) } + (everyone ? ["all"] : [])
     }
 }

@@ -137,6 +137,12 @@ extension SQLiteStore {
         }
     }
 
+    public func blockers(of userId: String) async throws -> [String] {
+        try await read { db in
+            try db.all("SELECT user_id FROM blocks WHERE blocked_id = ?", [.text(userId)]) { $0.text(0) }
+        }
+    }
+
     public func blockers(between a: String, and b: String) async throws -> Set<String> {
         try await read { db in
             Set(try db.all(

@@ -95,6 +95,7 @@ enum Migrations {
             created_at INTEGER NOT NULL,
             PRIMARY KEY (user_id, blocked_id)
         ) WITHOUT ROWID;
+        CREATE INDEX blocks_blocked ON blocks (blocked_id);
         CREATE TABLE requests (
             id TEXT PRIMARY KEY,
             kind TEXT NOT NULL,

@@ -89,3 +89,28 @@ def test_terminal_chat_refuses_a_wrong_password(server):
                             input="")
     assert result.returncode != 0
     assert "unauthorized" in (result.stderr + result.stdout)
+
+
+def test_terminal_chat_befriends_and_talks_in_a_group(server):
+    bob = server.register(display="Bob")
+    b = bob.connect()
+    term = Terminal(server, "carol" + uuid.uuid4().hex[:8], "terminal-pass")
+    carol_id = term.expect("connected ").split()[1]
+
+    term.type(f"/friend {bob.id} hello")
+    request_id = term.expect("friend-request ").split()[1]
+    assert b.notification("friend_request", requestId=request_id)["data"]["actionData"]["userId"] == carol_id
+    bob.ok("POST", f"/v1/friends/requests/{request_id}/accept")
+    term.type("/friends")
+    assert term.expect("friend ") == f"friend {bob.id} Bob"
+
+    term.type(f"/group 周末 {bob.id}")
+    _, group_id, conversation_id = term.expect("group ").split()
+    b.notification("group_invite", groupId=group_id)
+    term.type("大家好")
+    assert term.expect("sent ").split()[1] == conversation_id
+    assert b.message(conversationId=conversation_id)["data"]["content"] == {"text": "大家好"}
+    term.type("/list")
+    assert term.expect(f"conversation {conversation_id}").split()[2] == "group=周末"
+    term.type("/quit")
+    term.expect("bye")

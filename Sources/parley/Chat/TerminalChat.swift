@@ -46,13 +46,13 @@ actor TerminalChat {
         let argument = parts.count > 1 ? parts[1].trimmingCharacters(in: .whitespaces) : ""
         switch parts[0] {
         case "/help":
-            say("commands: /list, /open <userId|conversationId>, /history [n], /read, /typing, /recall <messageId>, /send <userId> <text>, /whoami, /quit; other lines are sent to the open conversation")
+            say("commands: /list, /open <userId|conversationId>, /history [n], /read, /typing, /recall <messageId>, /send <userId> <text>, /friend <userId> [message], /accept <requestId>, /friends, /group <name> [userId ...], /whoami, /quit; other lines are sent to the open conversation")
         case "/whoami":
             say("me \(me)")
         case "/list":
             let conversations = try await client.conversations()
             for c in conversations {
-                say("conversation \(c.conversationId) peer=\(c.peerId ?? "-") unread=\(c.unread) mentions=\(c.mentionUnread) last=\(Self.preview(c.lastMessage))")
+                say("conversation \(c.conversationId) \(c.name.map { "group=\($0)" } ?? "peer=\(c.peerId ?? "-")") unread=\(c.unread) mentions=\(c.mentionUnread) last=\(Self.preview(c.lastMessage))")
             }
             say("listed \(conversations.count)")
         case "/open":
@@ -81,6 +81,26 @@ actor TerminalChat {
             guard pieces.count == 2 else { throw UsageError("usage: /send <userId> <text>") }
             let ack = try await client.send(text: pieces[1], to: pieces[0])
             say("sent \(ack.conversationId) \(ack.seq) \(ack.messageId)")
+        case "/friend":
+            let pieces = argument.split(separator: " ", maxSplits: 1).map(String.init)
+            guard let userId = pieces.first else { throw UsageError("usage: /friend <userId> [message]") }
+            let receipt = try await client.requestFriendship(with: userId, message: pieces.count > 1 ? pieces[1] : "")
+            say("friend-request \(receipt.requestId) \(receipt.status)")
+        case "/accept":
+            guard !argument.isEmpty else { throw UsageError("usage: /accept <requestId>") }
+            let receipt = try await client.answerFriendRequest(argument, accept: true)
+            say("friend-request \(receipt.requestId) \(receipt.status)")
+        case "/friends":
+            let friends = try await client.friends()
+            for friend in friends { say("friend \(friend.userId) \(friend.displayName)") }
+            say("listed \(friends.count)")
+        case "/group":
+            let pieces = argument.split(separator: " ").map(String.init)
+            guard let name = pieces.first else { throw UsageError("usage: /group <name> [userId ...]") }
+            let created = try await client.createGroup(CreateGroup(name: name, memberIds: Array(pieces.dropFirst())))
+            open = (created.conversationId, nil)
+            say("group \(created.groupId) \(created.conversationId)")
+            say("opened \(created.conversationId)")
         default:
             throw UsageError("unknown command \(parts[0]); /help lists them")
         }

@@ -108,6 +108,12 @@ public actor ParleyClient {
         return grant.accessToken
     }
 
+    /// Acts as the user of a grant obtained elsewhere (e.g. `ParleyAccounts.register`), as
+    /// after a login.
+    public func signIn(with grant: TokenGrant) {
+        adopt(grant)
+    }
+
     private func adopt(_ grant: TokenGrant) {
         self.grant = grant
         grantLifetime = .seconds(grant.expiresIn)

@@ -32,7 +32,10 @@ def test_connect_scenario_opens_every_session(server):
     assert result["serverRSSHeld"] >= result["serverRSSBefore"] > 0
 
 
-def test_fanout_scenario_says_it_is_not_available_yet(server):
-    result = subprocess.run([BINARY, "bench", "fanout", "--server", server.http], capture_output=True, text=True, timeout=30)
-    assert result.returncode == 2
-    assert "unavailable" in result.stdout
+def test_fanout_scenario_delivers_to_every_online_member(server):
+    lines, result = bench(server, "fanout", "--members", "2500", "--connected", "40", "--rate", "20", "--duration", "1")
+    assert result["members"] == 2500 and result["connected"] == 40
+    assert result["sent"] == 20 and result["acknowledged"] == 20
+    assert result["expectedDeliveries"] == 800 and result["deliveries"] == 800 and result["lost"] == 0
+    assert result["delivery"]["count"] == 800 and result["deliveriesPerSecond"] > 0
+    assert any(line.startswith("  delivery ") for line in lines)

@@ -77,13 +77,25 @@ struct BenchCommand: AsyncParsableCommand {
     }
 
     struct Fanout: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Group fanout (needs groups, issue #4).")
+        static let configuration = CommandConfiguration(abstract: "Group fanout: deliveries per second and delivery latency in one large group.")
         @OptionGroup var target: Target
+        @Option(help: "Members of the group (the first one sends).") var members = 2000
+        @Option(help: "Members online, one session each.") var connected = 200
+        @Option(help: "Messages per second the owner sends.") var rate: Double = 50
+        @Option(help: "Seconds to send.") var duration: Double = 10
 
         func run() async throws {
-            struct Unavailable: Encodable { var scenario = "fanout"; var status = "unavailable: groups are not implemented yet" }
-            BenchCommand.report(["group fanout: unavailable until groups exist"], Unavailable())
-            throw ExitCode(2)
+            guard members >= 2, (1..<members).contains(connected) else {
+                throw ValidationError("need at least 2 members and 1…members-1 connected")
+            }
+            let result = try await GroupFanout(members: members, connected: connected, rate: rate, seconds: duration)
+                .run(on: try target.target())
+            BenchCommand.report([
+                "group fanout: \(result.members) members, \(result.connected) online, \(Int(result.offeredRate)) msg/s for \(result.seconds) s",
+                "  \(Int(result.deliveriesPerSecond)) deliveries/s, sent \(result.sent), acked \(result.acknowledged), delivered \(result.deliveries)/\(result.expectedDeliveries), lost \(result.lost)",
+                "  delivery   " + Private.row(result.delivery),
+                "  send→ack   " + Private.row(result.sendToAck),
+            ], result)
         }
     }
 

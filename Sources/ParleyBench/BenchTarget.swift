@@ -81,21 +81,58 @@ public struct BenchTarget: Sendable {
     }
 }
 
-/// Cheap field extraction from server frames: the generator must not spend its core on JSON.
+/// Cheap field extraction from server frames: the generator must not spend its core on JSON
+/// (nor on Foundation's string search), so it scans the UTF-8 bytes.
 enum FrameScan {
     /// The string value of the first `"key":"…"` in `text`.
     static func string(_ key: String, in text: String) -> Substring? {
-        guard let start = text.range(of: "\"\(key)\":\"") else { return nil }
-        let rest = text[start.upperBound...]
-        guard let end = rest.firstIndex(of: "\"") else { return nil }
-        return rest[..<end]
+        guard let start = valueOffset(of: key, quoted: true, in: text) else { return nil }
+        let utf8 = text.utf8
+        let from = utf8.index(utf8.startIndex, offsetBy: start)
+        guard let end = utf8[from...].firstIndex(of: UInt8(ascii: "\"")) else { return nil }
+        return text[from..<end]
     }
 
     /// The integer value of the first `"key":123` in `text`.
     static func int(_ key: String, in text: String) -> Int64? {
-        guard let start = text.range(of: "\"\(key)\":") else { return nil }
-        return Int64(text[start.upperBound...].prefix { $0.isNumber })
+        valueOffset(of: key, quoted: false, in: text).flatMap { digits(at: $0, in: text) }
+    }
+
+    /// The number a string value starts with: `"key":"123…"`.
+    static func leadingInt(ofString key: String, in text: String) -> Int64? {
+        valueOffset(of: key, quoted: true, in: text).flatMap { digits(at: $0, in: text) }
+    }
+
+    private static func digits(at start: Int, in text: String) -> Int64? {
+        var value: Int64 = 0
+        var digits = 0
+        for byte in text.utf8.dropFirst(start) {
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { break }
+            value = value &* 10 &+ Int64(byte - UInt8(ascii: "0"))
+            digits += 1
+        }
+        return digits > 0 ? value : nil
     }
 
     static func type(of text: String) -> Substring? { string("type", in: text) }
+
+    /// The UTF-8 offset just after `"key":` (and the opening quote when `quoted`).
+    private static func valueOffset(of key: String, quoted: Bool, in text: String) -> Int? {
+        let pattern = Array("\"\(key)\":\(quoted ? "\"" : "")".utf8)
+        var text = text
+        return text.withUTF8 { bytes -> Int? in
+            guard bytes.count >= pattern.count, let first = pattern.first else { return nil }
+            var index = 0
+            let last = bytes.count - pattern.count
+            while index <= last {
+                if bytes[index] == first {
+                    var matched = 1
+                    while matched < pattern.count, bytes[index + matched] == pattern[matched] { matched += 1 }
+                    if matched == pattern.count { return index + pattern.count }
+                }
+                index += 1
+            }
+            return nil
+        }
+    }
 }

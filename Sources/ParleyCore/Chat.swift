@@ -15,6 +15,7 @@ public struct Chat: Sendable {
     public let ids: Snowflake
     public let frames: Frames
     let profiles: ProfileDirectory
+    let rosters: GroupRosters
     let logger: Logger
 
     public init(store: any Store, bus: any Bus, limits: ChatLimits = ChatLimits(), clock: WallClock = .system, ids: Snowflake, logger: Logger) {
@@ -25,6 +26,7 @@ public struct Chat: Sendable {
         self.ids = ids
         self.frames = Frames(ids: ids, clock: clock)
         self.profiles = ProfileDirectory(store: store)
+        self.rosters = GroupRosters(store: store)
         self.logger = logger
     }
 
@@ -53,6 +55,12 @@ public struct Chat: Sendable {
         if value.utf8.count > limits.maxClientIdLength {
             throw ChatError.badRequest("'\(name)' is longer than \(limits.maxClientIdLength) bytes")
         }
+    }
+
+    /// The members of a conversation (group members come from the roster cache).
+    func memberIds(of conversationId: String) async throws -> [String] {
+        if ConversationID.type(of: conversationId) == .group { return try await rosters.members(of: conversationId) }
+        return try await store.memberIds(conversationId: conversationId)
     }
 
     /// Publishes a frame to users' sessions.

@@ -46,8 +46,7 @@ public struct GroupFanout: Sendable {
         let delivery = Latency(), ackLatency = Latency()
         let delivered = Atomic<Int>(0), acked = Atomic<Int>(0), lastDelivery = Atomic<UInt64>(0)
         let online = try await target.connect(others.prefix(connected).map { ($0.accessToken, "bench") }, concurrency: 64) { _, frame in
-            guard FrameScan.type(of: frame) == "message", let text = FrameScan.string("text", in: frame),
-                let sentAt = UInt64(text.prefix { $0.isNumber })
+            guard FrameScan.type(of: frame) == "message", let sentAt = FrameScan.leadingInt(ofString: "text", in: frame).map(UInt64.init)
             else { return }
             let now = nowNanos()
             delivery.record(nanoseconds: now &- sentAt)

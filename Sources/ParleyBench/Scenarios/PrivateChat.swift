@@ -45,8 +45,7 @@ public struct PrivateChat: Sendable {
         let inFlight = (0..<pairs).map { _ in InFlight() }
 
         let receiverConnections = try await target.connect(receivers.map { ($0.accessToken, "bench") }, concurrency: 64) { _, frame in
-            guard FrameScan.type(of: frame) == "message", let text = FrameScan.string("text", in: frame),
-                let sentAt = UInt64(text.prefix { $0.isNumber })
+            guard FrameScan.type(of: frame) == "message", let sentAt = FrameScan.leadingInt(ofString: "text", in: frame).map(UInt64.init)
             else { return }
             let now = nowNanos()
             endToEnd.record(nanoseconds: now &- sentAt)

@@ -71,7 +71,9 @@ extension Chat {
 
     /// Applies a change to a group and delivers the notifications stored with it.
     func apply(_ change: GroupChange, to group: GroupRecord, notices: [NewNotification]) async throws {
-        await deliver(try await store.changeGroup(id: group.id, change, at: clock.now(), notices: notices))
+        let records = try await store.changeGroup(id: group.id, change, at: clock.now(), notices: notices)
+        rosters.invalidate(group.conversationId)
+        await deliver(records)
     }
 
     func groupName(_ text: String) throws -> String {

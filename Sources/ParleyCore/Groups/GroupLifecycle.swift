@@ -18,7 +18,9 @@ extension Chat {
             id: ids.next(), name: name, ownerId: caller.userId, announcement: announcement, joinPolicy: policy,
             createdAt: now, updatedAt: now)
         let notices = address(invitation(to: group, by: caller.userId), to: memberIds)
-        await deliver(try await store.createGroup(group, memberIds: memberIds, notices: notices))
+        let records = try await store.createGroup(group, memberIds: memberIds, notices: notices)
+        rosters.invalidate(group.conversationId)
+        await deliver(records)
         return GroupCreated(groupId: group.id, conversationId: group.conversationId)
     }
 

@@ -37,7 +37,7 @@ extension Chat {
                 ]))
             // Every member's sessions, the recalling one included: it may show the recall
             // from the notification as every other device does.
-            let members = try await store.memberIds(conversationId: request.conversationId)
+            let members = try await memberIds(of: request.conversationId)
             await deliver(frames.notification(notice), to: members)
         }
         return RecallAck(

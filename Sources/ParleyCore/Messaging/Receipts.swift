@@ -38,7 +38,7 @@ extension Chat {
             recipients.removeAll { $0 == caller.userId }
             if kind == .read { recipients.append(caller.userId) }
         } else {
-            recipients = try await store.memberIds(conversationId: conversationId)
+            recipients = try await memberIds(of: conversationId)
             if kind == .delivered { recipients.removeAll { $0 == caller.userId } }
         }
         return recipients

@@ -103,7 +103,7 @@ extension Chat {
             throw ChatError.forbidden("the group is muted: only the owner and admins may speak")
         }
         return ResolvedTarget(
-            target: .conversation(conversationId), recipients: try await store.memberIds(conversationId: conversationId),
+            target: .conversation(conversationId), recipients: try await memberIds(of: conversationId),
             groupRole: membership.role)
     }
 

@@ -13,7 +13,7 @@ extension Chat {
                 "state": .string(request.state.rawValue),
             ]),
             priority: "low")
-        var recipients = try await store.memberIds(conversationId: request.conversationId)
+        var recipients = try await memberIds(of: request.conversationId)
         recipients.removeAll { $0 == caller.userId }
         await deliver(frames.notification(notice), to: recipients)
     }

@@ -6,29 +6,46 @@ import Synchronization
 /// One device's live WebSocket session, as the rest of the node sees it: who it is, and how
 /// frames reach it.
 ///
-/// Frames are written straight to the session's channel (NIO moves them to its event loop),
-/// with no task or queue of its own per session: an idle session costs only its connection.
-/// The bound on memory is the count of frames written but not yet taken by the socket: when a
-/// client stops reading, the socket's buffers fill, writes stop completing, the count reaches
-/// the limit, and the connection is cut at once (the slow consumer's memory is released)
-/// instead of buffering without bound.
+/// Frames go through the `LoopOutbox` of the session's event loop, with no task or queue of
+/// its own per session: an idle session costs only its connection. The bound on memory is the
+/// count of frames written but not yet taken by the socket: when a client stops reading, the
+/// socket's buffers fill, writes stop completing, the count reaches the limit, and the
+/// connection is cut at once (the slow consumer's memory is released) instead of buffering
+/// without bound.
 final class ClientSession: Sendable {
     let id: String
+    /// `id` as a number (session ids are Snowflakes), for cheap comparisons in fanout.
+    let serial: UInt64
     let userId: String
     let deviceId: String
     let platform: String
     let authSessionId: String?
     let caller: Caller
     private let channel: any Channel
+    let outbox: LoopOutbox
     private let queueLimit: Int
     /// Frames handed to the channel whose write has not completed yet.
     private let unwritten = Atomic<Int>(0)
     /// When the client last sent anything (ms), for the idle timeout.
     let lastHeard: Atomic<Int64>
     private let closing = Atomic<Bool>(false)
+    /// The frames of the outbox batch being written (touched only on the event loop): all but
+    /// the last are written at once; the last is written with a promise and a flush, and its
+    /// completion accounts for the whole batch (writes complete in order).
+    private struct Batch {
+        var last: ByteBuffer?
+        var count = 0
+    }
+    private let batch = Mutex(Batch())
+    /// The WebSocket frame encoder's pipeline context, looked up on the loop at first write.
+    private let encoderContext: NIOLoopBoundBox<ChannelHandlerContext?>
 
-    init(id: String, caller: Caller, deviceId: String, platform: String, channel: any Channel, queueLimit: Int, now: Int64) {
+    init(
+        id: String, caller: Caller, deviceId: String, platform: String, channel: any Channel, outboxes: Outboxes,
+        queueLimit: Int, now: Int64
+    ) {
         self.id = id
+        self.serial = UInt64(id) ?? 0
         self.userId = caller.userId
         self.deviceId = deviceId
         self.platform = platform
@@ -38,14 +55,64 @@ final class ClientSession: Sendable {
         caller.deviceId = deviceId
         self.caller = caller
         self.channel = channel
+        self.outbox = outboxes.outbox(for: channel.eventLoop)
+        self.encoderContext = NIOLoopBoundBox.makeEmptyBox(valueType: ChannelHandlerContext.self, eventLoop: channel.eventLoop)
         self.queueLimit = queueLimit
         self.lastHeard = Atomic(now)
     }
 
-    /// Writes a frame (encoded JSON) to the client. A session that is closing takes no more.
+    /// Writes a frame (encoded JSON) to the client, after those queued before it. A session
+    /// that is closing takes no more.
     func enqueue(_ frame: ByteBuffer) {
         guard !closing.load(ordering: .relaxed) else { return }
-        write(WebSocketFrame(fin: true, opcode: .text, data: frame))
+        outbox.post(frame, to: [self])
+    }
+
+    /// On the event loop: adds a wire frame (`WireFrame`) to the current batch. True when it
+    /// is the batch's first frame (the outbox then flushes this session at the end of the batch).
+    func stage(_ wire: ByteBuffer) -> Bool {
+        guard !closing.load(ordering: .relaxed) else { return false }
+        if unwritten.wrappingAdd(1, ordering: .relaxed).newValue > queueLimit {
+            cutOff()
+            return false
+        }
+        let (previous, first) = batch.withLock { batch -> (ByteBuffer?, Bool) in
+            let previous = batch.last
+            batch.last = wire
+            batch.count += 1
+            return (previous, batch.count == 1)
+        }
+        if let previous { writeWire(previous, promise: nil) }
+        return first
+    }
+
+    /// On the event loop: writes the batch's last frame and flushes.
+    func flushStaged() {
+        let (last, count) = batch.withLock { batch -> (ByteBuffer?, Int) in
+            defer { batch = Batch() }
+            return (batch.last, batch.count)
+        }
+        guard let last, !closing.load(ordering: .relaxed) else { return }
+        let promise = channel.eventLoop.makePromise(of: Void.self)
+        writeWire(last, promise: promise)
+        encoderContext.value?.flush() ?? channel.flush()
+        promise.futureResult.whenComplete { [self] _ in
+            self.unwritten.subtract(count, ordering: .relaxed)
+        }
+    }
+
+    /// On the event loop: writes encoded frame bytes just below the WebSocket frame encoder,
+    /// so the frame is not wrapped, encoded and copied again for every session.
+    private func writeWire(_ wire: ByteBuffer, promise: EventLoopPromise<Void>?) {
+        if encoderContext.value == nil {
+            encoderContext.value = try? channel.pipeline.syncOperations.context(handlerType: WebSocketFrameEncoder.self)
+        }
+        if let context = encoderContext.value {
+            context.write(NIOAny(wire), promise: promise)
+        } else {
+            // No encoder (the pipeline is being torn down): the write fails like any other.
+            promise?.fail(ChannelError.ioOnClosedChannel)
+        }
     }
 
     /// Writes `finalFrame` (if any), then a close frame, then drops the connection once the
@@ -77,8 +144,8 @@ final class ClientSession: Sendable {
             cutOff()
             return
         }
-        channel.writeAndFlush(frame).whenComplete { [unwritten = self] _ in
-            unwritten.unwritten.subtract(1, ordering: .relaxed)
+        channel.writeAndFlush(frame).whenComplete { [self] _ in
+            self.unwritten.subtract(1, ordering: .relaxed)
         }
     }
 }

@@ -12,6 +12,7 @@ struct Gateway: Sendable {
     let chat: Chat
     let presence: Presence
     let registry: SessionRegistry
+    let outboxes = Outboxes()
     let configuration: ServerConfiguration
     let logger: Logger
 
@@ -24,7 +25,7 @@ struct Gateway: Sendable {
         let now = chat.clock.now()
         let session = ClientSession(
             id: chat.ids.next(), caller: device.caller, deviceId: device.deviceId, platform: device.platform,
-            channel: channel, queueLimit: configuration.outboundQueueFrames, now: now)
+            channel: channel, outboxes: outboxes, queueLimit: configuration.outboundQueueFrames, now: now)
         session.enqueue(chat.frames.frame(.connected, ConnectedPayload(
             userId: session.userId, deviceId: session.deviceId, sessionId: session.id, serverTime: now,
             heartbeatInterval: configuration.heartbeatInterval, idleTimeout: configuration.idleTimeout)))

@@ -46,10 +46,19 @@ final class SessionRegistry: BusSink {
     func receive(_ event: BusEvent) {
         switch event {
         case .deliver(let delivery):
-            for userId in delivery.recipients {
-                for session in sessions(of: userId) where session.id != delivery.excludedSession {
-                    session.enqueue(delivery.frame)
+            // One lock for the whole recipient list (a group may have thousands); the frame
+            // is then posted once per event loop, not once per session.
+            var byLoop: [ObjectIdentifier: (LoopOutbox, [ClientSession])] = [:]
+            let excluded = delivery.excludedSession.flatMap { UInt64($0) }
+            sessions.withLock { all in
+                for userId in delivery.recipients {
+                    for session in all[userId] ?? [] where session.serial != excluded {
+                        byLoop[ObjectIdentifier(session.outbox), default: (session.outbox, [])].1.append(session)
+                    }
                 }
+            }
+            for (outbox, targets) in byLoop.values {
+                outbox.post(delivery.frame, to: targets)
             }
         case .disconnect(let order):
             for session in sessions(of: order.userId) where Self.matches(session, order) {

@@ -88,9 +88,12 @@ def test_invite_permissions_follow_the_join_policy(server):
 
 def test_leave_and_kick(server):
     owner, admin, bob, carol = (server.register() for _ in range(4))
-    gid = make_group(owner, [admin, bob, carol])["groupId"]
+    created = make_group(owner, [admin, bob, carol])
+    gid, cid = created["groupId"], created["conversationId"]
     owner.ok("PUT", f"/v1/groups/{gid}/roles/{admin.id}", {"role": "admin"})
     o, b, c = owner.connect(), bob.connect(), carol.connect()
+    assert o.request("message", group_message(gid, "before"))["type"] == "ack"
+    b.message(conversationId=cid)
 
     owner.refused("DELETE", f"/v1/groups/{gid}/members/{owner.id}")          # the owner cannot leave
     bob.refused("DELETE", f"/v1/groups/{gid}/members/{carol.id}")            # members cannot kick
@@ -102,6 +105,11 @@ def test_leave_and_kick(server):
     assert removed["userId"] == bob.id and removed["removedBy"] == admin.id
     o.notification("group_member_removed", groupId=gid, userId=bob.id)
     assert b.request("message", group_message(gid, "still here?"))["data"]["code"] == "forbidden"
+    # Removed members hear nothing more of the group.
+    assert o.request("message", group_message(gid, "after"))["type"] == "ack"
+    c.message(conversationId=cid, seq=2)
+    b.barrier()
+    assert [f for f in b.drain() if f["type"] == "message"] == []
     bob.refused("GET", f"/v1/groups/{gid}")
 
     carol.ok("DELETE", f"/v1/groups/{gid}/members/{carol.id}")

@@ -74,7 +74,8 @@ def test_invite_permissions_follow_the_join_policy(server):
     added = owner.ok("POST", f"/v1/groups/{gid}/members", {"userIds": [newcomer.id, member.id]})
     assert added["added"] == [newcomer.id]
     joined = m.notification("group_member_joined", groupId=gid)["data"]["actionData"]
-    assert joined["userId"] == newcomer.id and joined["userIds"] == [newcomer.id] and joined["inviterId"] == owner.id
+    assert joined["userId"] == newcomer.id and joined["userIds"] == [newcomer.id] and joined["count"] == 1
+    assert joined["inviterId"] == owner.id
 
     owner.ok("PATCH", f"/v1/groups/{gid}", {"joinPolicy": "open"})
     assert member.ok("POST", f"/v1/groups/{gid}/members", {"userIds": [other.id]})["added"] == [other.id]

@@ -14,7 +14,7 @@ extension Chat {
         let (page, notifications) = try await (changed, inbox)
         return SyncResponse(
             conversations: try await summaries(page.conversations),
-            notifications: notifications.notifications.map(Self.payload),
+            notifications: notifications.notifications.map { Self.payload($0) },
             version: page.version,
             notificationSeq: notifications.latestSeq,
             hasMore: page.hasMore || notifications.hasMore)
@@ -42,11 +42,11 @@ extension Chat {
         }
     }
 
-    static func payload(_ record: NotificationRecord) -> NotificationPayload {
+    static func payload(_ record: NotificationRecord, actionData: JSONValue? = nil) -> NotificationPayload {
         let n = record.notification
         return NotificationPayload(
             notificationType: n.type, title: n.title, content: n.content, actionType: n.actionType,
-            actionData: JSONValue(jsonText: n.actionData), priority: n.priority, sound: n.priority == "high",
+            actionData: actionData ?? JSONValue(jsonText: n.actionData), priority: n.priority, sound: n.priority == "high",
             badge: 0, seq: record.seq)
     }
 }

@@ -2,6 +2,9 @@ import ParleyProtocol
 import ParleyStore
 
 extension Chat {
+    /// Most user ids one group notification lists.
+    static let namedInNotices = 50
+
     /// Adds users to a group. Admins may always invite; plain members only when the group is
     /// `open`. The new members get `group_invite`; the others `group_member_joined`.
     public func invite(_ request: InviteMembers, to groupId: String, by caller: Caller) async throws -> MembersAdded {
@@ -20,7 +23,9 @@ extension Chat {
         let joined = Notice(
             type: NotificationType.groupMemberJoined, title: "New members", content: view.group.name,
             actionData: [
-                "groupId": .string(groupId), "userId": .string(added[0]), "userIds": .strings(added),
+                "groupId": .string(groupId), "userId": .string(added[0]),
+                // Every member gets this: a large invitation names its first members only.
+                "userIds": .strings(Array(added.prefix(Self.namedInNotices))), "count": .integer(Int64(added.count)),
                 "inviterId": .string(caller.userId),
             ])
         let notices = address(invitation(to: view.group, by: caller.userId), to: added) + address(joined, to: view.memberIds)

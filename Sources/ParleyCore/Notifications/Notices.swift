@@ -28,8 +28,13 @@ extension Chat {
 
     /// Delivers stored notifications live, each to its user's sessions with its inbox seq.
     func deliver(_ records: [NotificationRecord]) async {
+        // One notice to many users shares its action data: parse it once.
+        var parsed: [String: JSONValue] = [:]
         for record in records {
-            await deliver(frames.notification(Self.payload(record)), to: [record.notification.userId])
+            let text = record.notification.actionData
+            let actionData = parsed[text] ?? JSONValue(jsonText: text)
+            parsed[text] = actionData
+            await deliver(frames.notification(Self.payload(record, actionData: actionData)), to: [record.notification.userId])
         }
     }
 }

@@ -35,6 +35,11 @@ def test_request_accept_lists_friends_and_notifies_both(server):
 
     friends = alice.ok("GET", "/v1/friends")["friends"]
     assert [(f["userId"], f["displayName"]) for f in friends] == [(bob.id, bob.username.capitalize())]
+    # Friends hear of a new name.
+    bob.ok("PATCH", "/v1/users/me", {"displayName": "Bobby 鲍勃"})
+    updated = a.notification("friend_updated", userId=bob.id)["data"]["actionData"]
+    assert updated["displayName"] == "Bobby 鲍勃" and updated["avatar"] is None
+    assert alice.ok("GET", "/v1/friends")["friends"][0]["displayName"] == "Bobby 鲍勃"
     assert [f["userId"] for f in bob.ok("GET", "/v1/friends")["friends"]] == [alice.id]
     alice.refused("POST", "/v1/friends/requests", {"userId": bob.id}, status=409, code="conflict")
 
@@ -106,6 +111,9 @@ def test_friends_only_policy(server):
     profile = bob.ok("PATCH", "/v1/users/me", {"friendsOnly": True})
     assert profile["friendsOnly"] is True
     assert bob.ok("GET", "/v1/users/me")["friendsOnly"] is True
+    assert "friendsOnly" not in alice.ok("GET", f"/v1/users/{bob.id}")     # a setting, not public
+    bob.refused("PATCH", "/v1/users/me", {"displayName": "   "}, status=400, code="bad_request")
+    bob.refused("PATCH", "/v1/users/me", {"friendsOnly": "yes"}, status=400, code="bad_request")
     s = alice.connect()
     reply = s.request("message", text_message(bob.id, "hello stranger"))
     assert reply["type"] == "error" and reply["data"]["code"] == "forbidden"

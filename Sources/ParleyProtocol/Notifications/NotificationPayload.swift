@@ -45,6 +45,7 @@ public enum NotificationType {
     public static let friendAccepted = "friend_accepted"
     public static let friendRejected = "friend_rejected"
     public static let friendDeleted = "friend_deleted"
+    public static let friendUpdated = "friend_updated"
 
     public static let groupInvite = "group_invite"
     public static let groupJoinRequest = "group_join_request"

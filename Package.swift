@@ -20,6 +20,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.29.0"),
     ],
     targets: [
         // Wire types shared by server, SDK and tools. Foundation only.
@@ -39,6 +41,17 @@ let package = Package(
             dependencies: [
                 "ParleyStore", "CSQLite",
                 .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The production engine: PostgreSQL through postgres-nio, messages partitioned by month.
+        .target(
+            name: "ParleyPostgres",
+            dependencies: [
+                "ParleyStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
         // Routing of encoded events to the node holding each user's sessions.
@@ -63,7 +76,7 @@ let package = Package(
         .target(
             name: "ParleyServer",
             dependencies: [
-                "ParleyCore", "ParleySQLite", "ParleyBus", "ParleyProtocol", "ParleyStore",
+                "ParleyCore", "ParleySQLite", "ParleyPostgres", "ParleyBus", "ParleyProtocol", "ParleyStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
@@ -105,6 +118,11 @@ let package = Package(
         .testTarget(
             name: "ParleyCoreTests",
             dependencies: ["ParleyCore", "ParleySQLite", "ParleyStore", "ParleyBus", "ParleyProtocol"]
+        ),
+        // One behaviour, two engines: the same store tests against SQLite and PostgreSQL.
+        .testTarget(
+            name: "ParleyStoreTests",
+            dependencies: ["ParleyStore", "ParleySQLite", "ParleyPostgres"]
         ),
         .testTarget(
             name: "ParleyClientTests",

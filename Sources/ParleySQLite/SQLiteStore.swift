@@ -70,6 +70,9 @@ public final class SQLiteStore: Store {
         return try await readers[Int(index.magnitude % UInt(readers.count))].perform(body)
     }
 
+    /// The schema version this binary creates and understands.
+    public static var schemaVersion: Int { Migrations.latest }
+
     /// Write transactions committed (or attempted) so far; fewer than writes when they are grouped.
     public var transactionCount: Int { writer.transactionCount }
 

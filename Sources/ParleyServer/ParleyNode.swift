@@ -6,6 +6,7 @@ import Logging
 import NIOCore
 import ParleyBus
 import ParleyCore
+import ParleyPostgres
 import ParleySQLite
 import ParleyStore
 import ServiceLifecycle
@@ -25,10 +26,18 @@ public struct ParleyNode: Sendable {
     public func run(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         let config = configuration
         try FileManager.default.createDirectory(atPath: config.dataDirectory, withIntermediateDirectories: true)
-        let store = try SQLiteStore(
-            path: config.dataDirectory + "/parley.sqlite",
-            durability: SQLiteStore.Durability(rawValue: config.durability) ?? .full, logger: logger)
-        defer { store.close() }
+        let opened = try await openStore()
+        do {
+            try await serve(store: opened.store, onListening: onListening)
+        } catch {
+            await opened.close()
+            throw error
+        }
+        await opened.close()
+    }
+
+    private func serve(store: any Store, onListening: @escaping @Sendable (Int) async -> Void) async throws {
+        let config = configuration
         let bus = LocalBus()
         let ids = Snowflake(node: config.nodeId)
         let chat = Chat(store: store, bus: bus, limits: config.limits, ids: ids, logger: logger)
@@ -53,6 +62,18 @@ public struct ParleyNode: Sendable {
             },
             logger: logger)
         try await app.runService()
+    }
+
+    /// The configured store: PostgreSQL with a database URL, the embedded SQLite otherwise.
+    private func openStore() async throws -> (store: any Store, close: @Sendable () async -> Void) {
+        if let url = configuration.databaseURL {
+            let store = try await PostgresStore.open(url: url, poolSize: configuration.databasePoolSize, logger: logger)
+            return (store, { await store.close() })
+        }
+        let store = try SQLiteStore(
+            path: configuration.dataDirectory + "/parley.sqlite",
+            durability: SQLiteStore.Durability(rawValue: configuration.durability) ?? .full, logger: logger)
+        return (store, { store.close() })
     }
 
     /// HTTP/1 with WebSocket upgrades on the same router, refused upgrades answered by the router.

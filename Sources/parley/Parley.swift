@@ -8,7 +8,7 @@ struct Parley: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "parley",
         abstract: "Parley: a chat message service.",
-        subcommands: [Serve.self, ChatCommand.self, BenchCommand.self],
+        subcommands: [Serve.self, Migrate.self, ChatCommand.self, BenchCommand.self],
         defaultSubcommand: Serve.self)
 }
 
@@ -35,6 +35,8 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("recall-window"), help: "Seconds after sending that a sender may recall (env PARLEY_RECALL_WINDOW).") var recallWindow: Int?
     @Option(name: .customLong("max-group-size"), help: "Most members of a group (env PARLEY_MAX_GROUP_SIZE, default 10000).") var maxGroupSize: Int?
     @Flag(name: .customLong("friends-only"), help: "Only friends may message each other privately, for every user (env PARLEY_FRIENDS_ONLY=true).") var friendsOnly = false
+    @Option(name: .customLong("database-url"), help: "PostgreSQL instead of the embedded store: postgres://user:password@host:port/database (env PARLEY_DATABASE_URL).") var databaseURL: String?
+    @Option(name: .customLong("database-pool-size"), help: "PostgreSQL connections for reads (env PARLEY_DATABASE_POOL_SIZE, default 8).") var databasePoolSize: Int?
     @Option(help: "Commit durability: full (fsync each commit) or normal (env PARLEY_DURABILITY).") var durability: String?
     @Option(name: .customLong("node-id"), help: "Node id 0…1023, unique in a cluster (env PARLEY_NODE_ID).") var nodeId: Int?
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error (env PARLEY_LOG_LEVEL).") var logLevel: String?
@@ -66,6 +68,8 @@ struct Serve: AsyncParsableCommand {
         if let v = try setting(recallWindow, "RECALL_WINDOW") { config.limits.recallWindowMs = Int64(v) * 1000 }
         if let v = try setting(maxGroupSize, "MAX_GROUP_SIZE") { config.limits.maxGroupSize = v }
         if let v = try setting(friendsOnly ? true : nil, "FRIENDS_ONLY") { config.limits.friendsOnly = v }
+        config.databaseURL = try setting(databaseURL, "DATABASE_URL")
+        if let v = try setting(databasePoolSize, "DATABASE_POOL_SIZE") { config.databasePoolSize = v }
         if let v = try setting(durability, "DURABILITY") { config.durability = v }
         if let v = try setting(nodeId, "NODE_ID") { config.nodeId = v }
         if let v = try setting(logLevel, "LOG_LEVEL") {
@@ -96,6 +100,7 @@ struct Serve: AsyncParsableCommand {
         guard config.outboundQueueFrames >= 8 else { throw ValidationError("outbound queue must hold at least 8 frames") }
         guard config.messageRate > 0, config.messageBurst >= 1, config.typingRate > 0 else { throw ValidationError("rates must be positive") }
         guard config.limits.maxGroupSize >= 2 else { throw ValidationError("max group size must be at least 2") }
+        guard (1...256).contains(config.databasePoolSize) else { throw ValidationError("database pool size must be 1…256") }
         guard ["full", "normal"].contains(config.durability) else { throw ValidationError("durability is full or normal") }
         guard (0..<1024).contains(config.nodeId) else { throw ValidationError("node id must be 0…1023") }
     }

@@ -19,15 +19,36 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 BINARY = os.environ.get("PARLEY_BIN", os.path.join(ROOT, ".build", "debug", "parley"))
 
 
+def admin_url() -> str:
+    url = os.environ.get("PARLEY_TEST_POSTGRES")
+    if not url:
+        raise RuntimeError("PARLEY_TEST_STORE=postgres needs PARLEY_TEST_POSTGRES (scripts/postgres-fixture start)")
+    return url
+
+
+def postgres_admin(statement: str) -> None:
+    subprocess.run(["psql", admin_url(), "-v", "ON_ERROR_STOP=1", "-q", "-c", statement], check=True,
+                   capture_output=True, timeout=60)
+
+
 class Server:
     """One `parley serve` process on a random loopback port with its own data directory."""
 
-    def __init__(self, *args: str, data_dir: str | None = None):
+    def __init__(self, *args: str, data_dir: str | None = None, database_url: str | None = None):
         self.args = list(args)
         self.owns_data = data_dir is None
         self.data_dir = data_dir or tempfile.mkdtemp(prefix="parley-test-")
         self.process: subprocess.Popen | None = None
         self.port = 0
+        # With PARLEY_TEST_STORE=postgres every node gets a fresh database on the test cluster.
+        self.database: str | None = None
+        self.database_url = database_url
+        if database_url is None and os.environ.get("PARLEY_TEST_STORE") == "postgres":
+            self.database = "t_" + uuid.uuid4().hex[:16]
+            postgres_admin(f"CREATE DATABASE {self.database}")
+            self.database_url = admin_url().rsplit("/", 1)[0] + "/" + self.database
+        if self.database_url:
+            self.args += ["--database-url", self.database_url]
 
     def start(self) -> "Server":
         cmd = [BINARY, "serve", "--host", "127.0.0.1", "--port", "0", "--data-dir", self.data_dir,
@@ -69,6 +90,8 @@ class Server:
         self.stop()
         if self.owns_data:
             shutil.rmtree(self.data_dir, ignore_errors=True)
+        if self.database:
+            postgres_admin(f"DROP DATABASE IF EXISTS {self.database} WITH (FORCE)")
 
     @property
     def http(self) -> str:

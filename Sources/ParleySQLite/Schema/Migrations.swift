@@ -1,3 +1,5 @@
+import ParleyStore
+
 /// The embedded schema, as ordered migrations. A migration never changes once released;
 /// new ones are appended. `schema_migrations` records what a database has applied.
 enum Migrations {
@@ -124,10 +126,15 @@ enum Migrations {
         """),
     ]
 
+    static var latest: Int { all.map(\.version).max() ?? 0 }
+
     /// Applies the migrations `connection`'s database lacks, each in its own transaction.
     static func apply(to connection: SQLiteConnection) throws {
         try connection.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)")
         let applied = Set(try connection.all("SELECT version FROM schema_migrations") { Int($0.int(0)) })
+        if let newest = applied.max(), newest > latest {
+            throw StoreError.engine("the database schema is version \(newest), newer than this Parley (\(latest)): upgrade Parley")
+        }
         for migration in all where !applied.contains(migration.version) {
             try connection.execute("BEGIN IMMEDIATE")
             do {

@@ -28,6 +28,10 @@ public struct ServerConfiguration: Sendable {
     public var limits = ChatLimits()
     /// fsync every commit (`full`) or at checkpoints (`normal`).
     public var durability = "full"
+    /// PostgreSQL instead of the embedded store: `postgres://user:password@host:port/database`.
+    public var databaseURL: String?
+    /// Pooled PostgreSQL connections for reads (the writer has its own).
+    public var databasePoolSize = 8
     /// 0…1023; distinct per node of a cluster (part of every generated id).
     public var nodeId = 0
     public var logLevel = Logger.Level.info

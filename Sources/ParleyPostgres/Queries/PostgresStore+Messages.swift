@@ -1,0 +1,149 @@
+import Foundation
+import ParleyStore
+
+extension PostgresStore {
+    static let messageColumns = """
+        conversation_id, seq, message_id, sender_id, local_id, content_type, content, at_users, reply_to, \
+        created_at, recalled, is_event
+        """
+
+    static func message(_ row: PGRow) throws -> MessageRecord {
+        MessageRecord(
+            conversationId: try row.text(0), seq: try row.int(1), messageId: try row.text(2), senderId: try row.text(3),
+            localId: try row.optionalText(4), contentType: try row.text(5), content: try row.optionalText(6),
+            atUsers: decodeList(try row.optionalText(7)), replyTo: try row.optionalText(8), createdAt: try row.int(9),
+            recalled: try row.bool(10), isEvent: try row.bool(11))
+    }
+
+    static func encodeList(_ list: [String]) -> String? {
+        if list.isEmpty { return nil }
+        return (try? JSONEncoder().encode(list)).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    static func decodeList(_ text: String?) -> [String] {
+        guard let text, let data = text.data(using: .utf8) else { return [] }
+        return (try? JSONDecoder().decode([String].self, from: data)) ?? []
+    }
+
+    /// A message by id: its reference gives the partition key, so one partition is read.
+    static func message(id: String, in sql: SQLSession) async throws -> MessageRecord? {
+        try await sql.first(
+            """
+            SELECT \(messageColumns.split(separator: ",").map { "m." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", "))
+            FROM message_refs r JOIN messages m
+              ON m.conversation_id = r.conversation_id AND m.seq = r.seq AND m.created_at = r.created_at
+            WHERE r.message_id = $1
+            """,
+            [.text(id)], message)
+    }
+
+    public func appendMessage(_ message: NewMessage) async throws -> AppendOutcome {
+        try await write { db in
+            let (conversationId, isPrivate, userA, userB): (String, Bool, String?, String?)
+            switch message.target {
+            case .conversation(let id): (conversationId, isPrivate, userA, userB) = (id, false, nil, nil)
+            case .privateChat(let id, let a, let b): (conversationId, isPrivate, userA, userB) = (id, true, a, b)
+            }
+            guard let (seq, storedId, duplicate) = try await db.sql.first(
+                "SELECT out_seq, out_message_id, out_duplicate FROM parley_append_message($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+                [.text(conversationId), .bool(isPrivate), PGValue(userA), PGValue(userB), .text(message.messageId),
+                 .text(message.senderId), .text(message.localId), .text(message.contentType), .text(message.content),
+                 PGValue(Self.encodeList(message.atUsers)), .texts(Array(Set(message.mentions))), PGValue(message.replyTo),
+                 .integer(message.createdAt), .integer(db.nextVersion())],
+                { (try $0.int(0), try $0.text(1), try $0.bool(2)) })
+            else {
+                throw StoreError.engine("append returned nothing")
+            }
+            if duplicate {
+                guard let existing = try await Self.message(id: storedId, in: db.sql) else { throw StoreError.notFound("message") }
+                return AppendOutcome(message: existing, duplicate: true)
+            }
+            return AppendOutcome(
+                message: MessageRecord(
+                    conversationId: conversationId, seq: seq, messageId: message.messageId, senderId: message.senderId,
+                    localId: message.localId, contentType: message.contentType, content: message.content,
+                    atUsers: message.atUsers, replyTo: message.replyTo, createdAt: message.createdAt, recalled: false,
+                    isEvent: false),
+                duplicate: false)
+        }
+    }
+
+    static func insert(_ record: MessageRecord, into sql: SQLSession) async throws {
+        try await sql.run(
+            "INSERT INTO messages (\(messageColumns)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+            [.text(record.conversationId), .integer(record.seq), .text(record.messageId), .text(record.senderId),
+             PGValue(record.localId), .text(record.contentType), PGValue(record.content),
+             PGValue(encodeList(record.atUsers)), PGValue(record.replyTo), .integer(record.createdAt),
+             .bool(record.recalled), .bool(record.isEvent)])
+        try await sql.run(
+            "INSERT INTO message_refs VALUES ($1, $2, $3, $4)",
+            [.text(record.messageId), .text(record.conversationId), .integer(record.seq), .integer(record.createdAt)])
+    }
+
+    public func recallMessage(_ recall: NewRecall) async throws -> RecallOutcome {
+        try await write { db in
+            guard var original = try await Self.message(id: recall.messageId, in: db.sql), original.conversationId == recall.conversationId
+            else {
+                throw StoreError.notFound("message")
+            }
+            if original.recalled,
+                let eventId = try await db.sql.first(
+                    "SELECT m.recall_event_id FROM message_refs r JOIN messages m ON m.conversation_id = r.conversation_id AND m.seq = r.seq AND m.created_at = r.created_at WHERE r.message_id = $1",
+                    [.text(original.messageId)], { try $0.optionalText(0) }) ?? nil,
+                let event = try await Self.message(id: eventId, in: db.sql)
+            {
+                return RecallOutcome(original: original, event: event, duplicate: true)
+            }
+            guard let seq = try await db.sql.first(
+                "UPDATE conversations SET last_seq = last_seq + 1, version = $1, updated_at = $2 WHERE id = $3 RETURNING last_seq",
+                [.integer(db.nextVersion()), .integer(recall.createdAt), .text(recall.conversationId)], { try $0.int(0) })
+            else {
+                throw StoreError.notFound("conversation")
+            }
+            let content = #"{"messageId":"\#(recall.messageId)"}"#
+            let event = MessageRecord(
+                conversationId: recall.conversationId, seq: seq, messageId: recall.eventId, senderId: recall.recalledBy,
+                localId: nil, contentType: "recall", content: content, atUsers: [], replyTo: original.messageId,
+                createdAt: recall.createdAt, recalled: false, isEvent: true)
+            try await Self.insert(event, into: db.sql)
+            try await db.sql.run(
+                """
+                UPDATE messages SET recalled = TRUE, content = NULL, recall_event_id = $1
+                WHERE conversation_id = $2 AND seq = $3 AND created_at = $4
+                """,
+                [.text(recall.eventId), .text(original.conversationId), .integer(original.seq), .integer(original.createdAt)])
+            original.recalled = true
+            original.content = nil
+            return RecallOutcome(original: original, event: event, duplicate: false)
+        }
+    }
+
+    public func message(id: String) async throws -> MessageRecord? {
+        try await read { try await Self.message(id: id, in: $0) }
+    }
+
+    public func senders(conversationId: String, after: Int64, upTo: Int64) async throws -> [String] {
+        try await read {
+            try await $0.all(
+                "SELECT DISTINCT sender_id FROM messages WHERE conversation_id = $1 AND seq > $2 AND seq <= $3 AND NOT is_event",
+                [.text(conversationId), .integer(after), .integer(upTo)]) { try $0.text(0) }
+        }
+    }
+
+    public func messages(conversationId: String, page: HistoryPage) async throws -> MessagePage {
+        try await read { sql in
+            switch page {
+            case .after(let seq, let limit):
+                let rows = try await sql.all(
+                    "SELECT \(Self.messageColumns) FROM messages WHERE conversation_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+                    [.text(conversationId), .integer(seq), .integer(Int64(limit + 1))], Self.message)
+                return MessagePage(messages: Array(rows.prefix(limit)), hasMore: rows.count > limit)
+            case .before(let seq, let limit):
+                let rows = try await sql.all(
+                    "SELECT \(Self.messageColumns) FROM messages WHERE conversation_id = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3",
+                    [.text(conversationId), .integer(seq ?? Int64.max), .integer(Int64(limit + 1))], Self.message)
+                return MessagePage(messages: rows.prefix(limit).reversed(), hasMore: rows.count > limit)
+            }
+        }
+    }
+}

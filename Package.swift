@@ -122,7 +122,11 @@ let package = Package(
         // One behaviour, two engines: the same store tests against SQLite and PostgreSQL.
         .testTarget(
             name: "ParleyStoreTests",
-            dependencies: ["ParleyStore", "ParleySQLite", "ParleyPostgres"]
+            dependencies: [
+                "ParleyStore", "ParleySQLite", "ParleyPostgres",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(
             name: "ParleyClientTests",

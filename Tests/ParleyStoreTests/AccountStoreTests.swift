@@ -1,0 +1,48 @@
+import ParleyStore
+import Testing
+
+@Suite("Store: accounts and logins")
+struct AccountStoreTests {
+    @Test(arguments: Engine.allCases)
+    func usersAreStoredFoundAndUnique(_ engine: Engine) async throws {
+        try await withStore(engine) { subject async throws in
+            let store = subject.store
+            try await store.createUser(Fixture.user("1", "Alice"))
+            try await store.createUser(Fixture.user("2", "bob"))
+            await #expect(throws: StoreError.duplicate("username")) {
+                try await store.createUser(Fixture.user("3", "alice"))  // usernames ignore case
+            }
+            #expect(try await store.user(id: "1")?.username == "Alice")
+            #expect(try await store.user(username: "ALICE")?.id == "1")
+            #expect(try await store.user(id: "9") == nil)
+            #expect(Set(try await store.users(ids: ["1", "2", "9"]).map(\.id)) == ["1", "2"])
+            #expect(try await store.users(ids: []).isEmpty)
+
+            let changed = try await store.updateProfile(userId: "1", ProfileChange(displayName: "Alicia", avatar: .some("a.png"), friendsOnly: true))
+            #expect(changed?.displayName == "Alicia" && changed?.avatar == "a.png" && changed?.friendsOnly == true)
+            let cleared = try await store.updateProfile(userId: "1", ProfileChange(avatar: .some(nil)))
+            #expect(cleared?.avatar == nil && cleared?.displayName == "Alicia")
+            #expect(try await store.updateProfile(userId: "9", ProfileChange(displayName: "x")) == nil)
+
+            try await store.setLastSeen(userId: "2", at: 7_777)
+            #expect(try await store.user(id: "2")?.lastSeen == 7_777)
+        }
+    }
+
+    @Test(arguments: Engine.allCases)
+    func refreshTokensRotateOnceAndRevocationSticks(_ engine: Engine) async throws {
+        try await withStore(engine) { subject async throws in
+            let store = subject.store
+            try await store.createUser(Fixture.user("1"))
+            try await store.createAuthSession(AuthSessionRecord(id: "s1", userId: "1", refreshTokenHash: "h1", expiresAt: 10, createdAt: 1))
+            #expect(try await store.rotateRefreshToken(sessionId: "s1", currentHash: "h1", newHash: "h2", expiresAt: 20))
+            #expect(!(try await store.rotateRefreshToken(sessionId: "s1", currentHash: "h1", newHash: "h3", expiresAt: 30)), "a reused token")
+            let session = try #require(try await store.authSession(id: "s1"))
+            #expect(session.refreshTokenHash == "h2" && session.expiresAt == 20 && session.revokedAt == nil)
+            try await store.revokeAuthSession(id: "s1", at: 99)
+            #expect(try await store.authSession(id: "s1")?.revokedAt == 99)
+            #expect(!(try await store.rotateRefreshToken(sessionId: "s1", currentHash: "h2", newHash: "h4", expiresAt: 40)))
+            #expect(try await store.authSession(id: "none") == nil)
+        }
+    }
+}

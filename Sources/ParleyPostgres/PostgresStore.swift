@@ -46,7 +46,9 @@ public final class PostgresStore: Store {
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.client = client
         self.logger = logger
-        self.writer = PostgresWriter(logger: logger) { try await settings.connect(logger: logger) }
+        self.writer = PostgresWriter(logger: logger, appendBatch: { try await Self.appendBatch($0, db: $1) }) {
+            try await settings.connect(logger: logger)
+        }
         self.background = Task { await client.run() }
     }
 

@@ -34,15 +34,29 @@ final class VersionClock: Sendable {
 /// back and each of its writes is retried alone, so one bad write fails only itself.
 actor PostgresWriter {
     private final class Job {
-        let body: @Sendable (WriteContext) async throws -> any Sendable
+        /// A write, or a send: consecutive sends of a batch go to the database in one call.
+        enum Work {
+            case body(@Sendable (WriteContext) async throws -> any Sendable)
+            case append(NewMessage)
+        }
+        let work: Work
         let continuation: CheckedContinuation<any Sendable, any Error>
         var result: (any Sendable)?
 
-        init(body: @escaping @Sendable (WriteContext) async throws -> any Sendable, continuation: CheckedContinuation<any Sendable, any Error>) {
-            self.body = body
+        init(work: Work, continuation: CheckedContinuation<any Sendable, any Error>) {
+            self.work = work
             self.continuation = continuation
         }
+
+        var message: NewMessage? {
+            if case .append(let message) = work { return message }
+            return nil
+        }
     }
+
+    /// Stores sends, in order, in the caller's transaction (`parley_append_messages`).
+    typealias AppendBatch = @Sendable ([NewMessage], WriteContext) async throws -> [AppendOutcome]
+    private let appendBatch: AppendBatch
 
     private let connect: @Sendable () async throws -> PostgresConnection
     private let logger: Logger
@@ -53,21 +67,37 @@ actor PostgresWriter {
     /// Transactions committed (or attempted); fewer than writes when they are grouped.
     private(set) var transactionCount = 0
 
-    init(batchLimit: Int = 512, logger: Logger, connect: @escaping @Sendable () async throws -> PostgresConnection) {
+    init(
+        batchLimit: Int = 512, logger: Logger, appendBatch: @escaping AppendBatch,
+        connect: @escaping @Sendable () async throws -> PostgresConnection
+    ) {
         self.batchLimit = batchLimit
         self.logger = logger
+        self.appendBatch = appendBatch
         self.connect = connect
     }
 
     /// Runs `body` in the next write transaction; returns after it committed.
     func perform<T: Sendable>(_ body: @escaping @Sendable (WriteContext) async throws -> T) async throws -> T {
-        let value = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<any Sendable, any Error>) in
-            queue.append(Job(body: { try await body($0) }, continuation: continuation))
+        try typed(await enqueue(.body { try await body($0) }))
+    }
+
+    /// Stores a send in the next write transaction, with the sends queued beside it in one call.
+    func append(_ message: NewMessage) async throws -> AppendOutcome {
+        try typed(await enqueue(.append(message)))
+    }
+
+    private func enqueue(_ work: Job.Work) async throws -> any Sendable {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<any Sendable, any Error>) in
+            queue.append(Job(work: work, continuation: continuation))
             if !draining {
                 draining = true
                 Task { await self.drain() }
             }
         }
+    }
+
+    private func typed<T>(_ value: any Sendable) throws -> T {
         guard let typed = value as? T else { throw StoreError.engine("writer returned an unexpected value") }
         return typed
     }
@@ -89,7 +119,20 @@ actor PostgresWriter {
     private func run(_ batch: [Job]) async {
         do {
             try await transaction { context in
-                for job in batch { job.result = try await job.body(context) }
+                var index = 0
+                while index < batch.count {
+                    switch batch[index].work {
+                    case .body(let body):
+                        batch[index].result = try await body(context)
+                        index += 1
+                    case .append:
+                        let sends = batch[index...].prefix { $0.message != nil }
+                        let outcomes = try await appendBatch(sends.compactMap(\.message), context)
+                        guard outcomes.count == sends.count else { throw StoreError.engine("a send of the batch was not stored") }
+                        for (job, outcome) in zip(sends, outcomes) { job.result = outcome }
+                        index += sends.count
+                    }
+                }
             }
             for job in batch { job.continuation.resume(returning: job.result ?? ()) }
         } catch {

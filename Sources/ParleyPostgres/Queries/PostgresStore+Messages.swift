@@ -38,34 +38,59 @@ extension PostgresStore {
     }
 
     public func appendMessage(_ message: NewMessage) async throws -> AppendOutcome {
-        try await write { db in
-            let (conversationId, isPrivate, userA, userB): (String, Bool, String?, String?)
+        try await writer.append(message)
+    }
+
+    /// Stores sends in one round trip, in order, inside the writer's transaction: each gets its
+    /// conversation's next seq, or is found to be a retry of a stored one.
+    static func appendBatch(_ messages: [NewMessage], db: WriteContext) async throws -> [AppendOutcome] {
+        if messages.isEmpty { return [] }
+        var conversations: [String] = [], privates: [String] = [], userA: [String] = [], userB: [String] = []
+        for message in messages {
             switch message.target {
-            case .conversation(let id): (conversationId, isPrivate, userA, userB) = (id, false, nil, nil)
-            case .privateChat(let id, let a, let b): (conversationId, isPrivate, userA, userB) = (id, true, a, b)
+            case .conversation(let id):
+                conversations.append(id)
+                privates.append("false")
+                userA.append("")
+                userB.append("")
+            case .privateChat(let id, let a, let b):
+                conversations.append(id)
+                privates.append("true")
+                userA.append(a)
+                userB.append(b)
             }
-            guard let (seq, storedId, duplicate) = try await db.sql.first(
-                "SELECT out_seq, out_message_id, out_duplicate FROM parley_append_message($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
-                [.text(conversationId), .bool(isPrivate), PGValue(userA), PGValue(userB), .text(message.messageId),
-                 .text(message.senderId), .text(message.localId), .text(message.contentType), .text(message.content),
-                 PGValue(Self.encodeList(message.atUsers)), .texts(Array(Set(message.mentions))), PGValue(message.replyTo),
-                 .integer(message.createdAt), .integer(db.nextVersion())],
-                { (try $0.int(0), try $0.text(1), try $0.bool(2)) })
-            else {
-                throw StoreError.engine("append returned nothing")
-            }
+        }
+        let versions = messages.map { _ in String(db.nextVersion()) }
+        let rows = try await db.sql.all(
+            """
+            SELECT out_index, out_seq, out_message_id, out_duplicate FROM parley_append_messages(
+                $1::text[], $2::boolean[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+                $9::text[], $10::text[], $11::text[], $12::text[], $13::bigint[], $14::bigint[])
+            """,
+            [.texts(conversations), .texts(privates), .texts(userA), .texts(userB), .texts(messages.map(\.messageId)),
+             .texts(messages.map(\.senderId)), .texts(messages.map(\.localId)), .texts(messages.map(\.contentType)),
+             .texts(messages.map(\.content)), .texts(messages.map { encodeList($0.atUsers) ?? "" }),
+             .texts(messages.map { encodeList(Array(Set($0.mentions))) ?? "[]" }), .texts(messages.map { $0.replyTo ?? "" }),
+             .texts(messages.map { String($0.createdAt) }), .texts(versions)],
+            { (Int(try $0.int(0)), try $0.int(1), try $0.text(2), try $0.bool(3)) })
+        var outcomes: [AppendOutcome] = []
+        for (index, seq, storedId, duplicate) in rows.sorted(by: { $0.0 < $1.0 }) {
+            let message = messages[index - 1]
             if duplicate {
                 guard let existing = try await Self.message(id: storedId, in: db.sql) else { throw StoreError.notFound("message") }
-                return AppendOutcome(message: existing, duplicate: true)
+                outcomes.append(AppendOutcome(message: existing, duplicate: true))
+            } else {
+                let conversationId = conversations[index - 1]
+                outcomes.append(AppendOutcome(
+                    message: MessageRecord(
+                        conversationId: conversationId, seq: seq, messageId: message.messageId, senderId: message.senderId,
+                        localId: message.localId, contentType: message.contentType, content: message.content,
+                        atUsers: message.atUsers, replyTo: message.replyTo, createdAt: message.createdAt, recalled: false,
+                        isEvent: false),
+                    duplicate: false))
             }
-            return AppendOutcome(
-                message: MessageRecord(
-                    conversationId: conversationId, seq: seq, messageId: message.messageId, senderId: message.senderId,
-                    localId: message.localId, contentType: message.contentType, content: message.content,
-                    atUsers: message.atUsers, replyTo: message.replyTo, createdAt: message.createdAt, recalled: false,
-                    isEvent: false),
-                duplicate: false)
         }
+        return outcomes
     }
 
     static func insert(_ record: MessageRecord, into sql: SQLSession) async throws {

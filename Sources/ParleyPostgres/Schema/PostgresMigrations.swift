@@ -192,6 +192,27 @@ enum PostgresMigrations {
         END;
         $$ LANGUAGE plpgsql;
         """),
+        (2, """
+        -- Many sends in one round trip (a writer batch): row i of the result is send i.
+        -- Mentions come as one JSON array of user ids per send; '' stands for a missing
+        -- atUsers or replyTo.
+        CREATE FUNCTION parley_append_messages(
+            p_conversation TEXT[], p_private BOOLEAN[], p_user_a TEXT[], p_user_b TEXT[], p_message_id TEXT[],
+            p_sender TEXT[], p_local TEXT[], p_type TEXT[], p_content TEXT[], p_at_users TEXT[], p_mentions TEXT[],
+            p_reply_to TEXT[], p_created BIGINT[], p_version BIGINT[])
+        RETURNS TABLE (out_index INT, out_seq BIGINT, out_message_id TEXT, out_duplicate BOOLEAN) AS $$
+        BEGIN
+            FOR i IN 1 .. coalesce(array_length(p_conversation, 1), 0) LOOP
+                RETURN QUERY
+                SELECT i, a.out_seq, a.out_message_id, a.out_duplicate FROM parley_append_message(
+                    p_conversation[i], p_private[i], p_user_a[i], p_user_b[i], p_message_id[i], p_sender[i], p_local[i],
+                    p_type[i], p_content[i], NULLIF(p_at_users[i], ''),
+                    ARRAY(SELECT jsonb_array_elements_text(p_mentions[i]::jsonb)),
+                    NULLIF(p_reply_to[i], ''), p_created[i], p_version[i]) AS a;
+            END LOOP;
+        END;
+        $$ LANGUAGE plpgsql;
+        """),
     ]
 
     static var latest: Int { all.map(\.version).max() ?? 0 }

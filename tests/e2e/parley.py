@@ -34,7 +34,8 @@ def postgres_admin(statement: str) -> None:
 class Server:
     """One `parley serve` process on a random loopback port with its own data directory."""
 
-    def __init__(self, *args: str, data_dir: str | None = None, database_url: str | None = None):
+    def __init__(self, *args: str, data_dir: str | None = None, database_url: str | None = None,
+                 store: str | None = None):
         self.args = list(args)
         self.owns_data = data_dir is None
         self.data_dir = data_dir or tempfile.mkdtemp(prefix="parley-test-")
@@ -43,7 +44,7 @@ class Server:
         # With PARLEY_TEST_STORE=postgres every node gets a fresh database on the test cluster.
         self.database: str | None = None
         self.database_url = database_url
-        if database_url is None and os.environ.get("PARLEY_TEST_STORE") == "postgres":
+        if database_url is None and (store or os.environ.get("PARLEY_TEST_STORE")) == "postgres":
             self.database = "t_" + uuid.uuid4().hex[:16]
             postgres_admin(f"CREATE DATABASE {self.database}")
             self.database_url = admin_url().rsplit("/", 1)[0] + "/" + self.database

@@ -78,7 +78,8 @@ public struct Chat: Sendable {
             conversationType: ConversationID.type(of: record.conversationId), conversationId: record.conversationId,
             seq: record.seq, senderId: record.senderId, senderName: sender?.displayName, senderAvatar: sender?.avatar,
             contentType: record.contentType, content: parsingContent ? record.content.map(JSONValue.init(jsonText:)) : nil,
-            atUsers: record.atUsers, replyTo: record.replyTo, localId: record.localId, recalled: record.recalled)
+            atUsers: record.atUsers, replyTo: record.replyTo, localId: record.localId, recalled: record.recalled,
+            edited: record.editedAt != nil, editedAt: record.editedAt)
     }
 
     /// Client views of stored items, with sender names looked up once per sender.

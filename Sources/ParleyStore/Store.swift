@@ -38,6 +38,28 @@ public protocol Store: Sendable {
     /// conversation's next `seq`, in one transaction. Recalling twice returns the first recall.
     func recallMessage(_ recall: NewRecall) async throws -> RecallOutcome
     func message(id: String) async throws -> MessageRecord?
+    /// Messages by id (those that exist), in no particular order.
+    func messages(ids: [String]) async throws -> [MessageRecord]
+    /// Replaces a message's content (the old one joins its edit history) and appends the edit
+    /// event with the conversation's next seq, in one transaction.
+    func editMessage(_ edit: NewEdit) async throws -> EditOutcome
+    /// A message's earlier contents, oldest first.
+    func edits(messageId: String) async throws -> [EditRecord]
+    /// Hides messages from one user (delete for me), with the notices; repeated ids are ignored.
+    func hideMessages(userId: String, conversationId: String, messageIds: [String], at: Int64, notices: [NewNotification]) async throws -> [NotificationRecord]
+    /// Which of `messageIds` the user has hidden.
+    func hiddenMessageIds(userId: String, among messageIds: [String]) async throws -> Set<String>
+    /// Adds or removes a reaction; false when nothing changed.
+    func setReaction(_ reaction: ReactionRecord, conversationId: String, add: Bool, at: Int64) async throws -> Bool
+    /// The reactions on messages.
+    func reactions(messageIds: [String]) async throws -> [ReactionRecord]
+    /// Messages of the user's conversations containing the text, newest first, neither recalled
+    /// nor hidden from the user.
+    func searchMessages(_ search: MessageSearch) async throws -> [SearchHit]
+    /// Users whose username or display name contains the text.
+    func searchUsers(_ text: String, limit: Int) async throws -> [UserRecord]
+    /// Live groups whose name contains the text, with their member counts.
+    func searchGroups(_ text: String, limit: Int) async throws -> [(group: GroupRecord, members: Int)]
     /// The distinct senders of the messages (not events) with seq in (`after`, `upTo`].
     func senders(conversationId: String, after: Int64, upTo: Int64) async throws -> [String]
     /// A page of a conversation in ascending `seq` order.

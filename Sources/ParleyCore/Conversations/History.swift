@@ -20,7 +20,7 @@ extension Chat {
         }
         let page: HistoryPage = request.afterSeq.map { .after($0, limit: limit) } ?? .before(request.beforeSeq, limit: limit)
         let result = try await store.messages(conversationId: request.conversationId, page: page)
-        var messages = try await payloads(result.messages)
+        var messages = try await decorate(try await payloads(result.messages), records: result.messages, for: caller)
         if ConversationID.type(of: request.conversationId) == .group, !messages.isEmpty {
             let readers = ReadCursors(try await store.members(conversationId: request.conversationId))
             for index in messages.indices where !result.messages[index].isEvent {

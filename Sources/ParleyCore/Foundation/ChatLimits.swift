@@ -12,6 +12,14 @@ public struct ChatLimits: Sendable, Equatable {
     public var syncPageMax: Int = 500
     /// Longest client id (`localId`, `deviceId`, …).
     public var maxClientIdLength: Int = 128
+    /// Largest `data` of a `custom` message, bytes of JSON.
+    public var maxCustomBytes: Int = 16_384
+    /// Most messages one `forward` carries.
+    public var maxForwardMessages: Int = 100
+    /// How long after sending a sender may edit, in ms (default 24 h).
+    public var editWindowMs: Int64 = 86_400_000
+    /// Most kinds of reaction one user puts on one message.
+    public var maxReactionsPerUser: Int = 10
     /// Most users in `atUsers`.
     public var maxMentions: Int = 100
     /// Most members of a group, the owner included.

@@ -1,32 +1,164 @@
+import Foundation
 import ParleyProtocol
 
-/// Validation of message content per `contentType`.
+/// The content types and their schemas (docs/protocol.md §3). A bad field is named in the
+/// `bad_request` message: `'content.url' must be an http(s) URL`.
 enum MessageContent {
-    /// Checks `content` against its type's schema and returns it normalized, with the JSON
-    /// text to store.
+    /// Every type a client may send. `forward` is checked and expanded by `Chat` (it needs the
+    /// store); events (`recall`, `edit`) are the server's own.
+    static let clientTypes = ["text", "image", "video", "audio", "file", "sticker", "card", "location", "forward", "custom"]
+
+    /// Types whose content may be edited after sending.
+    static let editableTypes: Set<String> = ["text", "custom"]
+
+    /// Checks `content` against its type's schema and returns it normalized (unknown fields
+    /// refused), with the JSON text to store.
     static func validate(type: String, content: JSONValue, limits: ChatLimits) throws -> (value: JSONValue, text: String) {
+        guard case .object(let fields) = content else {
+            throw ChatError.badRequest("'content' must be an object")
+        }
+        let schema: [Field]
         switch type {
         case "text":
-            guard case .object(let fields) = content, let value = fields["text"] else {
-                throw ChatError.badRequest("text content must be an object with a 'text' string")
-            }
-            guard case .string(let text) = value else {
-                throw ChatError.badRequest("field 'content.text' must be a string")
-            }
-            if text.unicodeScalars.allSatisfy({ $0.properties.isWhitespace }) {
-                throw ChatError.badRequest("field 'content.text' must not be empty")
-            }
-            let length = text.unicodeScalars.count
-            if length > limits.maxTextLength {
-                throw ChatError(.tooLarge, "text is \(length) characters; the limit is \(limits.maxTextLength)")
-            }
-            if fields.count > 1 {
-                throw ChatError.badRequest("text content has only the field 'text'")
-            }
-            let normalized = JSONValue.object(["text": .string(text)])
-            return (normalized, normalized.jsonText)
+            schema = [.text("text", max: limits.maxTextLength)]
+        case "image":
+            schema = [.url("url"), .integer("width", 1...100_000, optional: true), .integer("height", 1...100_000, optional: true),
+                      .integer("size", 0...Int64(1) << 40, optional: true), .string("mimeType", max: 128, optional: true),
+                      .url("thumbnailUrl", optional: true)]
+        case "video":
+            schema = [.url("url"), .number("duration", 0.001...86_400), .integer("width", 1...100_000, optional: true),
+                      .integer("height", 1...100_000, optional: true), .integer("size", 0...Int64(1) << 40, optional: true),
+                      .string("mimeType", max: 128, optional: true), .url("thumbnailUrl", optional: true)]
+        case "audio":
+            schema = [.url("url"), .number("duration", 0.001...3_600), .integer("size", 0...Int64(1) << 40, optional: true),
+                      .string("mimeType", max: 128, optional: true)]
+        case "file":
+            schema = [.url("url"), .string("name", max: 255), .integer("size", 0...Int64(1) << 40),
+                      .string("mimeType", max: 128, optional: true)]
+        case "sticker":
+            schema = [.string("stickerId", max: 128), .string("packId", max: 128, optional: true), .url("url", optional: true)]
+        case "card":
+            schema = [.string("userId", max: limits.maxClientIdLength), .string("displayName", max: 64, optional: true),
+                      .url("avatar", optional: true)]
+        case "location":
+            schema = [.number("latitude", -90...90), .number("longitude", -180...180), .string("name", max: 255, optional: true),
+                      .string("address", max: 1_000, optional: true)]
+        case "custom":
+            schema = [.string("customType", max: 64), .any("data", maxBytes: limits.maxCustomBytes)]
+        case "forward":
+            schema = [.string("conversationId", max: limits.maxClientIdLength), .ids("messageIds", 1...limits.maxForwardMessages),
+                      .string("title", max: 255, optional: true)]
         default:
-            throw ChatError.badRequest("unsupported contentType '\(type.prefix(32))'")
+            throw ChatError.badRequest("unsupported contentType '\(type.prefix(32))'; one of \(clientTypes.joined(separator: ", "))")
+        }
+        let known = Set(schema.map(\.name))
+        if let unknown = fields.keys.sorted().first(where: { !known.contains($0) }) {
+            throw ChatError.badRequest("'content.\(unknown.prefix(64))' is not a field of \(type) content")
+        }
+        var normalized: [String: JSONValue] = [:]
+        for field in schema {
+            if let value = try field.check(fields[field.name]) { normalized[field.name] = value }
+        }
+        let value = JSONValue.object(normalized)
+        return (value, value.jsonText)
+    }
+
+    /// The plain text a message contributes to search and previews.
+    static func searchableText(type: String, content: JSONValue?) -> String? {
+        guard let content else { return nil }
+        switch type {
+        case "text": return content["text"]?.stringValue
+        case "file": return content["name"]?.stringValue
+        case "location": return [content["name"]?.stringValue, content["address"]?.stringValue].compactMap { $0 }.joined(separator: " ")
+        case "card": return content["displayName"]?.stringValue
+        case "forward": return content["title"]?.stringValue
+        default: return nil
+        }
+    }
+
+    /// One field of a schema.
+    struct Field {
+        let name: String
+        let optional: Bool
+        let check: (JSONValue) throws -> JSONValue
+
+        func check(_ value: JSONValue?) throws -> JSONValue? {
+            guard let value, value != .null else {
+                if optional { return nil }
+                throw ChatError.badRequest("missing field 'content.\(name)'")
+            }
+            return try check(value)
+        }
+
+        static func string(_ name: String, max: Int, optional: Bool = false) -> Field {
+            Field(name: name, optional: optional) { value in
+                guard case .string(let text) = value else { throw ChatError.badRequest("'content.\(name)' must be a string") }
+                if text.isEmpty { throw ChatError.badRequest("'content.\(name)' must not be empty") }
+                if text.count > max { throw ChatError.badRequest("'content.\(name)' is longer than \(max) characters") }
+                return value
+            }
+        }
+
+        /// Message text: not only whitespace; too long is `too_large`.
+        static func text(_ name: String, max: Int) -> Field {
+            Field(name: name, optional: false) { value in
+                guard case .string(let text) = value else { throw ChatError.badRequest("field 'content.\(name)' must be a string") }
+                if text.unicodeScalars.allSatisfy({ $0.properties.isWhitespace }) {
+                    throw ChatError.badRequest("field 'content.\(name)' must not be empty")
+                }
+                let length = text.unicodeScalars.count
+                if length > max { throw ChatError(.tooLarge, "text is \(length) characters; the limit is \(max)") }
+                return value
+            }
+        }
+
+        static func url(_ name: String, optional: Bool = false) -> Field {
+            Field(name: name, optional: optional) { value in
+                guard case .string(let text) = value, text.count <= 2_048, let url = URL(string: text),
+                    let scheme = url.scheme?.lowercased(), scheme == "https" || scheme == "http", url.host?.isEmpty == false
+                else {
+                    throw ChatError.badRequest("'content.\(name)' must be an http(s) URL of at most 2048 characters")
+                }
+                return value
+            }
+        }
+
+        static func integer(_ name: String, _ range: ClosedRange<Int64>, optional: Bool = false) -> Field {
+            Field(name: name, optional: optional) { value in
+                guard case .number(let number) = value, number.rounded() == number, range.contains(Int64(exactly: number) ?? Int64.min)
+                else {
+                    throw ChatError.badRequest("'content.\(name)' must be an integer in \(range.lowerBound)…\(range.upperBound)")
+                }
+                return value
+            }
+        }
+
+        static func number(_ name: String, _ range: ClosedRange<Double>, optional: Bool = false) -> Field {
+            Field(name: name, optional: optional) { value in
+                guard case .number(let number) = value, number.isFinite, range.contains(number) else {
+                    throw ChatError.badRequest("'content.\(name)' must be a number in \(range.lowerBound)…\(range.upperBound)")
+                }
+                return value
+            }
+        }
+
+        static func ids(_ name: String, _ count: ClosedRange<Int>) -> Field {
+            Field(name: name, optional: false) { value in
+                guard case .array(let items) = value, count.contains(items.count),
+                    items.allSatisfy({ if case .string(let id) = $0 { !id.isEmpty && id.utf8.count <= 128 } else { false } })
+                else {
+                    throw ChatError.badRequest("'content.\(name)' must list \(count.lowerBound) to \(count.upperBound) message ids")
+                }
+                return value
+            }
+        }
+
+        static func any(_ name: String, maxBytes: Int) -> Field {
+            Field(name: name, optional: true) { value in
+                let size = value.jsonText.utf8.count
+                if size > maxBytes { throw ChatError(.tooLarge, "'content.\(name)' is \(size) bytes; the limit is \(maxBytes)") }
+                return value
+            }
         }
     }
 }

@@ -9,7 +9,7 @@ extension Chat {
     /// same `localId` returns the original ack and delivers nothing again.
     public func send(_ request: SendMessage, from caller: Caller) async throws -> SendAck {
         try requireIdentifier(request.localId, named: "localId")
-        let content = try MessageContent.validate(type: request.contentType, content: request.content, limits: limits)
+        var content = try MessageContent.validate(type: request.contentType, content: request.content, limits: limits)
         let atUsers = request.atUsers ?? []
         if atUsers.count > limits.maxMentions {
             throw ChatError.badRequest("'atUsers' lists more than \(limits.maxMentions) users")
@@ -17,17 +17,22 @@ extension Chat {
         if let replyTo = request.replyTo { try requireIdentifier(replyTo, named: "replyTo") }
         let resolved = try await resolveTarget(request, from: caller)
         let mentions = try mentions(atUsers, in: resolved)
+        if request.contentType == "forward" { content = try await forwardSnapshot(content.value, by: caller) }
+        let replied = try await request.replyTo.asyncMap { try await repliedMessage($0, in: resolved.target.conversationId) }
 
-        let outcome = try await store.appendMessage(NewMessage(
+        var new = NewMessage(
             target: resolved.target, messageId: ids.next(), senderId: caller.userId, localId: request.localId,
             contentType: request.contentType, content: content.text, atUsers: atUsers,
-            mentions: mentions, replyTo: request.replyTo, createdAt: clock.now()))
+            mentions: mentions, replyTo: request.replyTo, createdAt: clock.now())
+        new.searchText = MessageContent.searchableText(type: request.contentType, content: content.value)
+        let outcome = try await store.appendMessage(new)
         let recipients = resolved.recipients
         let message = outcome.message
         if !outcome.duplicate {
-            let sender = try await profiles.user(caller.userId)
-            var live = payload(message, names: sender.map { [$0.id: $0] } ?? [:], parsingContent: false)
+            let names = try await profiles.users(Set([caller.userId] + (replied.map { [$0.senderId] } ?? [])))
+            var live = payload(message, names: names, parsingContent: false)
             live.content = content.value
+            live.quote = replied.map { quote(of: $0, names: names) }
             let frame = frames.message(live)
             await deliver(frame, to: recipients, except: caller.sessionId)
         }
@@ -117,5 +122,22 @@ extension Chat {
         }
         let members = Set(resolved.recipients)
         return atUsers.filter { members.contains($0) } + (everyone ? ["all"] : [])
+    }
+}
+
+extension MessageTarget {
+    /// The conversation a message goes to.
+    var conversationId: String {
+        switch self {
+        case .conversation(let id): id
+        case .privateChat(let id, _, _): id
+        }
+    }
+}
+
+extension Optional {
+    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
+        guard let value = self else { return nil }
+        return try await transform(value)
     }
 }

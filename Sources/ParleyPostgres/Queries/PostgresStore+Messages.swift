@@ -4,7 +4,7 @@ import ParleyStore
 extension PostgresStore {
     static let messageColumns = """
         conversation_id, seq, message_id, sender_id, local_id, content_type, content, at_users, reply_to, \
-        created_at, recalled, is_event
+        created_at, recalled, is_event, edited_at
         """
 
     static func message(_ row: PGRow) throws -> MessageRecord {
@@ -12,7 +12,7 @@ extension PostgresStore {
             conversationId: try row.text(0), seq: try row.int(1), messageId: try row.text(2), senderId: try row.text(3),
             localId: try row.optionalText(4), contentType: try row.text(5), content: try row.optionalText(6),
             atUsers: decodeList(try row.optionalText(7)), replyTo: try row.optionalText(8), createdAt: try row.int(9),
-            recalled: try row.bool(10), isEvent: try row.bool(11))
+            recalled: try row.bool(10), isEvent: try row.bool(11), editedAt: try row.optionalInt(12))
     }
 
     static func encodeList(_ list: [String]) -> String? {
@@ -95,11 +95,11 @@ extension PostgresStore {
 
     static func insert(_ record: MessageRecord, into sql: SQLSession) async throws {
         try await sql.run(
-            "INSERT INTO messages (\(messageColumns)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+            "INSERT INTO messages (\(messageColumns)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
             [.text(record.conversationId), .integer(record.seq), .text(record.messageId), .text(record.senderId),
              PGValue(record.localId), .text(record.contentType), PGValue(record.content),
              PGValue(encodeList(record.atUsers)), PGValue(record.replyTo), .integer(record.createdAt),
-             .bool(record.recalled), .bool(record.isEvent)])
+             .bool(record.recalled), .bool(record.isEvent), PGValue(record.editedAt)])
         try await sql.run(
             "INSERT INTO message_refs VALUES ($1, $2, $3, $4)",
             [.text(record.messageId), .text(record.conversationId), .integer(record.seq), .integer(record.createdAt)])

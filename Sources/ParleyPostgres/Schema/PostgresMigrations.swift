@@ -213,6 +213,44 @@ enum PostgresMigrations {
         END;
         $$ LANGUAGE plpgsql;
         """),
+        (3, """
+        CREATE EXTENSION IF NOT EXISTS pg_trgm;
+        ALTER TABLE messages ADD COLUMN edited_at BIGINT;
+        -- The text search finds a message by, derived from its content; NULL once recalled.
+        ALTER TABLE messages ADD COLUMN search_text TEXT GENERATED ALWAYS AS (
+            CASE content_type
+                WHEN 'text' THEN content::jsonb ->> 'text'
+                WHEN 'file' THEN content::jsonb ->> 'name'
+                WHEN 'location' THEN concat_ws(' ', content::jsonb ->> 'name', content::jsonb ->> 'address')
+                WHEN 'card' THEN content::jsonb ->> 'displayName'
+                WHEN 'forward' THEN content::jsonb ->> 'title'
+            END) STORED;
+        CREATE INDEX messages_search ON messages USING gin (search_text gin_trgm_ops);
+        CREATE TABLE message_edits (
+            message_id TEXT NOT NULL,
+            version INT NOT NULL,
+            content TEXT NOT NULL,
+            replaced_at BIGINT NOT NULL,
+            PRIMARY KEY (message_id, version)
+        );
+        CREATE TABLE hidden_messages (
+            user_id TEXT NOT NULL,
+            message_id TEXT NOT NULL,
+            conversation_id TEXT NOT NULL,
+            hidden_at BIGINT NOT NULL,
+            PRIMARY KEY (user_id, message_id)
+        );
+        CREATE TABLE reactions (
+            message_id TEXT NOT NULL,
+            user_id TEXT NOT NULL,
+            emoji TEXT NOT NULL,
+            conversation_id TEXT NOT NULL,
+            created_at BIGINT NOT NULL,
+            PRIMARY KEY (message_id, user_id, emoji)
+        );
+        CREATE INDEX users_search ON users USING gin (username gin_trgm_ops, display_name gin_trgm_ops);
+        CREATE INDEX groups_search ON groups USING gin (name gin_trgm_ops);
+        """),
     ]
 
     static var latest: Int { all.map(\.version).max() ?? 0 }

@@ -134,6 +134,9 @@ extension MessagePayload {
             o.member("replyTo", replyTo)
             o.member("localId", localId)
             o.member("recalled", recalled)
+            o.member("quote", quote?.jsonValue ?? .null)
+            o.member("edited", edited)
+            if let editedAt { o.member("editedAt", editedAt) }
         }
     }
 }

@@ -9,6 +9,9 @@ public enum ClientCommand: Sendable, Equatable {
     case history(HistoryRequest)
     case recall(RecallRequest)
     case presence(PresenceUpdate)
+    case edit(EditRequest)
+    case delete(DeleteRequest)
+    case react(ReactionRequest)
     case ping
 }
 
@@ -56,6 +59,9 @@ public struct ClientFrame: Sendable, Equatable {
                 case "history": command = .success(.history(try body(HistoryRequest.self)))
                 case "recall": command = .success(.recall(try body(RecallRequest.self)))
                 case "presence": command = .success(.presence(try body(PresenceUpdate.self)))
+                case "edit": command = .success(.edit(try body(EditRequest.self)))
+                case "delete": command = .success(.delete(try body(DeleteRequest.self)))
+                case "react": command = .success(.react(try body(ReactionRequest.self)))
                 case "ping": command = .success(.ping)
                 default:
                     command = .failure(ProtocolViolation(message: "unknown frame type '\(type.prefix(64))'"))

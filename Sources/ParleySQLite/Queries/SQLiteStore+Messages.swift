@@ -4,7 +4,7 @@ import ParleyStore
 extension SQLiteStore {
     static let messageColumns = """
         conversation_id, seq, message_id, sender_id, local_id, content_type, content, at_users, reply_to, \
-        created_at, recalled, is_event
+        created_at, recalled, is_event, edited_at
         """
 
     static func message(_ row: SQLRow) -> MessageRecord {
@@ -12,7 +12,7 @@ extension SQLiteStore {
             conversationId: row.text(0), seq: row.int(1), messageId: row.text(2), senderId: row.text(3),
             localId: row.optionalText(4), contentType: row.text(5), content: row.optionalText(6),
             atUsers: decodeList(row.optionalText(7)), replyTo: row.optionalText(8), createdAt: row.int(9),
-            recalled: row.bool(10), isEvent: row.bool(11))
+            recalled: row.bool(10), isEvent: row.bool(11), editedAt: row.optionalInt(12))
     }
 
     static func encodeList(_ list: [String]) -> String? {
@@ -69,6 +69,11 @@ extension SQLiteStore {
                 atUsers: message.atUsers, replyTo: message.replyTo, createdAt: message.createdAt, recalled: false,
                 isEvent: false)
             try Self.insert(record, into: db)
+            if let text = message.searchText, !text.isEmpty {
+                try db.run(
+                    "INSERT INTO message_search (body, message_id, conversation_id, created_at) VALUES (?, ?, ?, ?)",
+                    [.text(text), .text(record.messageId), .text(conversationId), .integer(record.createdAt)])
+            }
             for user in Set(message.mentions) {
                 try db.run(
                     "INSERT OR IGNORE INTO mentions (conversation_id, user_id, seq) VALUES (?, ?, ?)",
@@ -85,11 +90,11 @@ extension SQLiteStore {
     static func insert(_ record: MessageRecord, into db: SQLiteConnection) throws {
         do {
             try db.run(
-                "INSERT INTO messages (\(messageColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO messages (\(messageColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [.text(record.conversationId), .integer(record.seq), .text(record.messageId), .text(record.senderId),
                  SQLValue(record.localId), .text(record.contentType), SQLValue(record.content),
                  SQLValue(encodeList(record.atUsers)), SQLValue(record.replyTo), .integer(record.createdAt),
-                 SQLValue(record.recalled), SQLValue(record.isEvent)])
+                 SQLValue(record.recalled), SQLValue(record.isEvent), SQLValue(record.editedAt)])
         } catch let violation as SQLiteConstraintViolation {
             throw StoreError.duplicate("message: \(violation.message)")
         }
@@ -125,6 +130,7 @@ extension SQLiteStore {
             try db.run(
                 "UPDATE messages SET recalled = 1, content = NULL, recall_event_id = ? WHERE message_id = ?",
                 [.text(recall.eventId), .text(original.messageId)])
+            try db.run("DELETE FROM message_search WHERE message_id = ?", [.text(original.messageId)])
             original.recalled = true
             original.content = nil
             return RecallOutcome(original: original, event: event, duplicate: false)

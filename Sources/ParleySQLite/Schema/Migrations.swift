@@ -124,6 +124,33 @@ enum Migrations {
             dismissed_at INTEGER
         ) WITHOUT ROWID;
         """),
+        (3, """
+        ALTER TABLE messages ADD COLUMN edited_at INTEGER;
+        CREATE TABLE message_edits (
+            message_id TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            content TEXT NOT NULL,
+            replaced_at INTEGER NOT NULL,
+            PRIMARY KEY (message_id, version)
+        ) WITHOUT ROWID;
+        CREATE TABLE hidden_messages (
+            user_id TEXT NOT NULL,
+            message_id TEXT NOT NULL,
+            conversation_id TEXT NOT NULL,
+            hidden_at INTEGER NOT NULL,
+            PRIMARY KEY (user_id, message_id)
+        ) WITHOUT ROWID;
+        CREATE TABLE reactions (
+            message_id TEXT NOT NULL,
+            user_id TEXT NOT NULL,
+            emoji TEXT NOT NULL,
+            conversation_id TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            PRIMARY KEY (message_id, user_id, emoji)
+        ) WITHOUT ROWID;
+        CREATE VIRTUAL TABLE message_search USING fts5(
+            body, message_id UNINDEXED, conversation_id UNINDEXED, created_at UNINDEXED, tokenize = 'trigram');
+        """),
     ]
 
     static var latest: Int { all.map(\.version).max() ?? 0 }

@@ -107,6 +107,12 @@ struct Gateway: Sendable {
                 return chat.frames.frame(.history, requestId: requestId, try await chat.history(request, for: caller))
             case .recall(let request):
                 return chat.frames.frame(.ack, requestId: requestId, try await chat.recall(request, by: caller))
+            case .edit(let request):
+                return chat.frames.frame(.ack, requestId: requestId, try await chat.edit(request, by: caller))
+            case .delete(let request):
+                return chat.frames.frame(.ack, requestId: requestId, try await chat.delete(request, by: caller))
+            case .react(let request):
+                return chat.frames.frame(.ack, requestId: requestId, try await chat.react(request, by: caller))
             case .presence(let update):
                 try await presence.set(update.status, for: caller)
                 return requestId == nil ? nil : chat.frames.frame(.ack, requestId: requestId, update)

@@ -89,6 +89,7 @@ struct Routes {
             return JSONBody.response(try await chat.sync(sync, for: try context.requireCaller()))
         }
 
+        MessageRoutes(chat: chat).add(to: authenticated)
         FriendRoutes(chat: chat, presence: presence).add(to: authenticated)
         GroupRoutes(chat: chat).add(to: authenticated)
 

@@ -14,12 +14,15 @@ public struct MessageRecord: Sendable, Equatable {
     public var recalled: Bool
     /// True for items that are events about other items (not counted as unread).
     public var isEvent: Bool
+    /// When the content was last edited.
+    public var editedAt: Int64?
 
     public init(
         conversationId: String, seq: Int64, messageId: String, senderId: String, localId: String?,
         contentType: String, content: String?, atUsers: [String], replyTo: String?, createdAt: Int64,
-        recalled: Bool, isEvent: Bool
+        recalled: Bool, isEvent: Bool, editedAt: Int64? = nil
     ) {
+        self.editedAt = editedAt
         self.conversationId = conversationId
         self.seq = seq
         self.messageId = messageId
@@ -56,6 +59,8 @@ public struct NewMessage: Sendable, Equatable {
     public var mentions: [String]
     public var replyTo: String?
     public var createdAt: Int64
+    /// The text search finds this message by (nil: not searchable).
+    public var searchText: String?
 
     public init(
         target: MessageTarget, messageId: String, senderId: String, localId: String, contentType: String,
@@ -71,6 +76,7 @@ public struct NewMessage: Sendable, Equatable {
         self.mentions = mentions
         self.replyTo = replyTo
         self.createdAt = createdAt
+        self.searchText = nil
     }
 }
 
@@ -135,5 +141,112 @@ public struct MessagePage: Sendable, Equatable {
     public init(messages: [MessageRecord], hasMore: Bool) {
         self.messages = messages
         self.hasMore = hasMore
+    }
+}
+
+/// An edit to store: the new content replaces the old (kept in the edit history), and the
+/// edit event gets `eventId` and the conversation's next seq.
+public struct NewEdit: Sendable, Equatable {
+    public var conversationId: String
+    public var messageId: String
+    public var eventId: String
+    public var editedBy: String
+    /// JSON text.
+    public var content: String
+    public var searchText: String?
+    public var createdAt: Int64
+
+    public init(conversationId: String, messageId: String, eventId: String, editedBy: String, content: String, searchText: String?, createdAt: Int64) {
+        self.conversationId = conversationId
+        self.messageId = messageId
+        self.eventId = eventId
+        self.editedBy = editedBy
+        self.content = content
+        self.searchText = searchText
+        self.createdAt = createdAt
+    }
+}
+
+/// A message's earlier content, replaced by an edit at `replacedAt`.
+public struct EditRecord: Sendable, Equatable {
+    public var content: String
+    public var replacedAt: Int64
+
+    public init(content: String, replacedAt: Int64) {
+        self.content = content
+        self.replacedAt = replacedAt
+    }
+}
+
+/// One user's reaction on a message.
+public struct ReactionRecord: Sendable, Equatable {
+    public var messageId: String
+    public var userId: String
+    public var emoji: String
+
+    public init(messageId: String, userId: String, emoji: String) {
+        self.messageId = messageId
+        self.userId = userId
+        self.emoji = emoji
+    }
+}
+
+/// A message search over one user's conversations, newest first.
+public struct MessageSearch: Sendable, Equatable {
+    public var userId: String
+    /// Substring to find (case-insensitive).
+    public var text: String
+    public var conversationId: String?
+    public var senderId: String?
+    public var from: Int64?
+    public var to: Int64?
+    public var contentType: String?
+    public var limit: Int
+    /// Resume after this (createdAt, messageId), exclusive.
+    public var after: (createdAt: Int64, messageId: String)?
+
+    public init(
+        userId: String, text: String, conversationId: String? = nil, senderId: String? = nil, from: Int64? = nil,
+        to: Int64? = nil, contentType: String? = nil, limit: Int, after: (createdAt: Int64, messageId: String)? = nil
+    ) {
+        self.userId = userId
+        self.text = text
+        self.conversationId = conversationId
+        self.senderId = senderId
+        self.from = from
+        self.to = to
+        self.contentType = contentType
+        self.limit = limit
+        self.after = after
+    }
+
+    public static func == (lhs: MessageSearch, rhs: MessageSearch) -> Bool {
+        lhs.userId == rhs.userId && lhs.text == rhs.text && lhs.conversationId == rhs.conversationId
+            && lhs.senderId == rhs.senderId && lhs.from == rhs.from && lhs.to == rhs.to && lhs.contentType == rhs.contentType
+            && lhs.limit == rhs.limit && lhs.after?.createdAt == rhs.after?.createdAt && lhs.after?.messageId == rhs.after?.messageId
+    }
+}
+
+/// A found message with the text it was found by.
+public struct SearchHit: Sendable, Equatable {
+    public var message: MessageRecord
+    public var text: String
+
+    public init(message: MessageRecord, text: String) {
+        self.message = message
+        self.text = text
+    }
+}
+
+/// The result of `editMessage`.
+public struct EditOutcome: Sendable, Equatable {
+    /// The message with its new content.
+    public var message: MessageRecord
+    /// The edit event.
+    public var event: MessageRecord
+
+    public init(message: MessageRecord, event: MessageRecord) {
+        self.message = message
+        self.event = event
     }
 }

@@ -33,6 +33,7 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("message-burst"), help: "Message burst per session (env PARLEY_MESSAGE_BURST).") var messageBurst: Double?
     @Option(name: .customLong("typing-rate"), help: "Typing notices per second per session (env PARLEY_TYPING_RATE).") var typingRate: Double?
     @Option(name: .customLong("recall-window"), help: "Seconds after sending that a sender may recall (env PARLEY_RECALL_WINDOW).") var recallWindow: Int?
+    @Option(name: .customLong("edit-window"), help: "Seconds after sending that a sender may edit (env PARLEY_EDIT_WINDOW, default 86400).") var editWindow: Int?
     @Option(name: .customLong("max-group-size"), help: "Most members of a group (env PARLEY_MAX_GROUP_SIZE, default 10000).") var maxGroupSize: Int?
     @Flag(name: .customLong("friends-only"), help: "Only friends may message each other privately, for every user (env PARLEY_FRIENDS_ONLY=true).") var friendsOnly = false
     @Option(name: .customLong("database-url"), help: "PostgreSQL instead of the embedded store: postgres://user:password@host:port/database (env PARLEY_DATABASE_URL).") var databaseURL: String?
@@ -66,6 +67,7 @@ struct Serve: AsyncParsableCommand {
         if let v = try setting(messageBurst, "MESSAGE_BURST") { config.messageBurst = v }
         if let v = try setting(typingRate, "TYPING_RATE") { config.typingRate = v }
         if let v = try setting(recallWindow, "RECALL_WINDOW") { config.limits.recallWindowMs = Int64(v) * 1000 }
+        if let v = try setting(editWindow, "EDIT_WINDOW") { config.limits.editWindowMs = Int64(v) * 1000 }
         if let v = try setting(maxGroupSize, "MAX_GROUP_SIZE") { config.limits.maxGroupSize = v }
         if let v = try setting(friendsOnly ? true : nil, "FRIENDS_ONLY") { config.limits.friendsOnly = v }
         config.databaseURL = try setting(databaseURL, "DATABASE_URL")

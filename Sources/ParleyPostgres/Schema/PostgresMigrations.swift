@@ -221,7 +221,7 @@ enum PostgresMigrations {
             CASE content_type
                 WHEN 'text' THEN content::jsonb ->> 'text'
                 WHEN 'file' THEN content::jsonb ->> 'name'
-                WHEN 'location' THEN concat_ws(' ', content::jsonb ->> 'name', content::jsonb ->> 'address')
+                WHEN 'location' THEN coalesce(content::jsonb ->> 'name', '') || ' ' || coalesce(content::jsonb ->> 'address', '')
                 WHEN 'card' THEN content::jsonb ->> 'displayName'
                 WHEN 'forward' THEN content::jsonb ->> 'title'
             END) STORED;

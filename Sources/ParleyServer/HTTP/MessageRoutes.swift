@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import ParleyCore
 import ParleyProtocol
@@ -34,7 +35,8 @@ struct MessageRoutes {
         }
         router.delete("conversations/:conversationId/messages/:messageId/reactions/:emoji") { _, context in
             JSONBody.response(try await chat.react(
-                reaction(context, emoji: try context.parameters.require("emoji"), action: "remove"), by: try context.requireCaller()))
+                reaction(context, emoji: try Self.decoded(context.parameters.require("emoji")), action: "remove"),
+                by: try context.requireCaller()))
         }
         router.get("search/messages") { request, context in
             let query = request.uri.queryParameters
@@ -53,6 +55,12 @@ struct MessageRoutes {
             _ = try context.requireCaller()
             return JSONBody.response(try await chat.searchGroups(request.uri.queryParameters.get("q") ?? ""))
         }
+    }
+
+    /// A path segment as written (emoji arrive percent-encoded).
+    static func decoded(_ segment: String) throws -> String {
+        guard let text = segment.removingPercentEncoding else { throw ChatError.badRequest("malformed path") }
+        return text
     }
 
     private func reaction(_ context: ParleyRequestContext, emoji: String, action: String) throws -> ReactionRequest {

@@ -70,7 +70,7 @@ struct JSONOutputTests {
             // Explicit nulls survive, as in the reference encoding.
             let object = try #require(try JSONSerialization.jsonObject(with: Data(handWritten)) as? [String: Any])
             let data = try #require(object["data"] as? [String: Any])
-            #expect(Set(data.keys) == ["messageId", "timestamp", "conversationType", "conversationId", "seq", "senderId", "senderName", "senderAvatar", "contentType", "content", "atUsers", "replyTo", "localId", "recalled"])
+            #expect(Set(data.keys) == ["messageId", "timestamp", "conversationType", "conversationId", "seq", "senderId", "senderName", "senderAvatar", "contentType", "content", "atUsers", "replyTo", "localId", "recalled", "quote", "edited"])
         }
     }
 

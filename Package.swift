@@ -33,6 +33,13 @@ let package = Package(
             pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"])]
         ),
+        // The system zlib (zlib1g-dev), for permessage-deflate frames compressed once per delivery.
+        .systemLibrary(
+            name: "CZlib",
+            path: "Sources/CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
         // The storage interface and its records; no engine inside.
         .target(name: "ParleyStore"),
         // The embedded engine: SQLite in WAL mode with group commit.
@@ -76,8 +83,9 @@ let package = Package(
         .target(
             name: "ParleyServer",
             dependencies: [
-                "ParleyCore", "ParleySQLite", "ParleyPostgres", "ParleyBus", "ParleyProtocol", "ParleyStore",
+                "ParleyCore", "ParleySQLite", "ParleyPostgres", "ParleyBus", "ParleyProtocol", "ParleyStore", "CZlib",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWSCompression", package: "hummingbird-websocket"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),

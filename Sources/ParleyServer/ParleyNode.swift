@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdCore
 import HummingbirdWebSocket
+import HummingbirdWSCompression
 import Logging
 import NIOCore
 import ParleyBus
@@ -82,6 +83,10 @@ public struct ParleyNode: Sendable {
             http1: .init(idleTimeout: .seconds(120)),
             ws: .init(
                 maxFrameSize: frameLimit,
+                // permessage-deflate when the client offers it: inbound frames are inflated by
+                // Hummingbird; outbound frames are deflated once per delivery (`Deflate`), which
+                // needs every message compressed on its own (server_no_context_takeover).
+                extensions: [.perMessageDeflate(serverNoContextTakeover: true, maxDecompressedFrameSize: frameLimit)],
                 // No ping task per connection: the node-wide idle sweep closes silent sessions.
                 autoPing: .disabled,
                 closeTimeout: .seconds(5)))

@@ -23,6 +23,8 @@ final class ClientSession: Sendable {
     let caller: Caller
     private let channel: any Channel
     let outbox: LoopOutbox
+    /// permessage-deflate, when the client negotiated it.
+    let deflate: Deflate?
     private let queueLimit: Int
     /// Frames handed to the channel whose write has not completed yet.
     private let unwritten = Atomic<Int>(0)
@@ -42,8 +44,9 @@ final class ClientSession: Sendable {
 
     init(
         id: String, caller: Caller, deviceId: String, platform: String, channel: any Channel, outboxes: Outboxes,
-        queueLimit: Int, now: Int64
+        queueLimit: Int, now: Int64, deflate: Deflate? = nil
     ) {
+        self.deflate = deflate
         self.id = id
         self.serial = UInt64(id) ?? 0
         self.userId = caller.userId

@@ -21,11 +21,11 @@ struct Gateway: Sendable {
     var hardFrameLimit: Int { max(configuration.maxFrameBytes * 4, 1 << 20) }
 
     /// Runs one session. Returns when the connection is gone.
-    func serve(_ device: DeviceIdentity, inbound: WebSocketInboundStream, channel: any Channel) async {
+    func serve(_ device: DeviceIdentity, inbound: WebSocketInboundStream, channel: any Channel, deflate: Deflate?) async {
         let now = chat.clock.now()
         let session = ClientSession(
             id: chat.ids.next(), caller: device.caller, deviceId: device.deviceId, platform: device.platform,
-            channel: channel, outboxes: outboxes, queueLimit: configuration.outboundQueueFrames, now: now)
+            channel: channel, outboxes: outboxes, queueLimit: configuration.outboundQueueFrames, now: now, deflate: deflate)
         session.enqueue(chat.frames.frame(.connected, ConnectedPayload(
             userId: session.userId, deviceId: session.deviceId, sessionId: session.id, serverTime: now,
             heartbeatInterval: configuration.heartbeatInterval, idleTimeout: configuration.idleTimeout)))

@@ -43,10 +43,22 @@ final class LoopOutbox: Sendable {
         }
         var touched: [ClientSession] = []
         for post in posts {
-            // Encoded once for every session of the post.
-            let wire = WireFrame.text(post.frame, allocator: allocator)
-            for session in post.sessions where session.stage(wire) {
-                touched.append(session)
+            // Encoded once for every session of the post (and compressed once for those that
+            // negotiated permessage-deflate).
+            var plain: ByteBuffer?
+            var deflated: [Int32: ByteBuffer?] = [:]
+            for session in post.sessions {
+                let wire: ByteBuffer
+                if let deflate = session.deflate,
+                    let compressed = deflated[deflate.windowBits, default: deflate.compress(post.frame, allocator: allocator)]
+                {
+                    deflated[deflate.windowBits] = compressed
+                    wire = WireFrame.text(compressed, compressed: true, allocator: allocator)
+                } else {
+                    if plain == nil { plain = WireFrame.text(post.frame, allocator: allocator) }
+                    wire = plain!
+                }
+                if session.stage(wire) { touched.append(session) }
             }
         }
         for session in touched { session.flushStaged() }

@@ -3,10 +3,11 @@ import NIOCore
 /// A server→client WebSocket text frame as it goes on the wire (header and payload, unmasked),
 /// built once per delivery and written as is to every session it is for.
 enum WireFrame {
-    static func text(_ payload: ByteBuffer, allocator: ByteBufferAllocator) -> ByteBuffer {
+    /// - Parameter compressed: the payload is deflated (permessage-deflate): RSV1 is set.
+    static func text(_ payload: ByteBuffer, compressed: Bool = false, allocator: ByteBufferAllocator) -> ByteBuffer {
         let length = payload.readableBytes
         var frame = allocator.buffer(capacity: length + 10)
-        frame.writeInteger(UInt8(0x81))  // FIN, opcode 1 (text)
+        frame.writeInteger(UInt8(compressed ? 0xC1 : 0x81))  // FIN (+ RSV1), opcode 1 (text)
         switch length {
         case ..<126:
             frame.writeInteger(UInt8(length))

@@ -96,7 +96,8 @@ struct Routes {
         authenticated.add(middleware: DeviceAnnouncement(maxIdLength: chat.limits.maxClientIdLength))
             .ws("ws") { inbound, _, context in
                 guard let device = context.requestContext.device else { return }
-                await gateway.serve(device, inbound: inbound, channel: context.requestContext.channel)
+                let deflate = Deflate(offer: context.request.headers[.secWebSocketExtensions])
+                await gateway.serve(device, inbound: inbound, channel: context.requestContext.channel, deflate: deflate)
             }
     }
 

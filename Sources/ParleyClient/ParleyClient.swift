@@ -291,7 +291,7 @@ public actor ParleyClient {
         if pending[requestId] != nil { writer?.yield(frame) }
     }
 
-    private func decode<T: Decodable>(_ type: T.Type, _ reply: (type: String, data: Data)) throws -> T {
+    func decode<T: Decodable>(_ type: T.Type, _ reply: (type: String, data: Data)) throws -> T {
         try JSONDecoder().decode(T.self, from: reply.data)
     }
 

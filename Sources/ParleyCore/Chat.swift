@@ -16,9 +16,17 @@ public struct Chat: Sendable {
     public let frames: Frames
     let profiles: ProfileDirectory
     let rosters: GroupRosters
+    /// The sensitive-word rules applied to what users write.
+    public let rules: ContentRules
+    public let metrics: NodeMetrics
     let logger: Logger
 
-    public init(store: any Store, bus: any Bus, limits: ChatLimits = ChatLimits(), clock: WallClock = .system, ids: Snowflake, logger: Logger) {
+    public init(
+        store: any Store, bus: any Bus, limits: ChatLimits = ChatLimits(), clock: WallClock = .system, ids: Snowflake,
+        rules: ContentRules? = nil, metrics: NodeMetrics = NodeMetrics(), logger: Logger
+    ) {
+        self.rules = rules ?? ContentRules()
+        self.metrics = metrics
         self.store = store
         self.bus = bus
         self.limits = limits

@@ -41,11 +41,13 @@ public struct ParleyNode: Sendable {
         let config = configuration
         let bus = LocalBus()
         let ids = Snowflake(node: config.nodeId)
-        let chat = Chat(store: store, bus: bus, limits: config.limits, ids: ids, logger: logger)
+        let rules = try ContentRules(path: config.filterRules)
+        let chat = Chat(store: store, bus: bus, limits: config.limits, ids: ids, rules: rules, logger: logger)
         let hasher = BcryptHasher(cost: UInt8(config.bcryptCost))
         let accounts = Accounts(
             store: store, bus: bus, hasher: hasher, signer: AccessTokenSigner(secret: try jwtSecret()),
-            lifetimes: config.tokens, ids: ids, decoyHash: try await hasher.hash("decoy-password-for-timing"))
+            lifetimes: config.tokens, ids: ids, decoyHash: try await hasher.hash("decoy-password-for-timing"),
+            throttle: LoginThrottle(limits: config.loginLimits), metrics: chat.metrics)
         let registry = SessionRegistry()
         bus.attach(registry)
         let presence = Presence(chat: chat)
@@ -55,9 +57,9 @@ public struct ParleyNode: Sendable {
         Routes(chat: chat, accounts: accounts, presence: presence, gateway: gateway).add(to: router)
         let app = Application(
             router: router,
-            server: webSocketServer(router: router, accounts: accounts, frameLimit: gateway.hardFrameLimit),
+            server: webSocketServer(router: router, accounts: accounts, metrics: chat.metrics, frameLimit: gateway.hardFrameLimit),
             configuration: .init(address: .hostname(config.host, port: config.port), serverName: "parley"),
-            services: [IdleSweep(gateway: gateway)],
+            services: [IdleSweep(gateway: gateway)] + (rules.path == nil ? [] : [RulesWatch(rules: rules, logger: logger)]),
             onServerRunning: { channel in
                 await onListening(channel.localAddress?.port ?? config.port)
             },
@@ -78,7 +80,9 @@ public struct ParleyNode: Sendable {
     }
 
     /// HTTP/1 with WebSocket upgrades on the same router, refused upgrades answered by the router.
-    private func webSocketServer(router: Router<ParleyRequestContext>, accounts: Accounts, frameLimit: Int) -> HTTPServerBuilder {
+    private func webSocketServer(
+        router: Router<ParleyRequestContext>, accounts: Accounts, metrics: NodeMetrics, frameLimit: Int
+    ) -> HTTPServerBuilder {
         let configuration = HTTP1WebSocketUpgradeChannel.Configuration(
             http1: .init(idleTimeout: .seconds(120)),
             ws: .init(
@@ -95,7 +99,10 @@ public struct ParleyNode: Sendable {
         return HTTPServerBuilder { responder in
             GatedUpgradeChannel(
                 inner: HTTP1WebSocketUpgradeChannel(responder: responder, webSocketResponder: webSocketResponder, configuration: configuration),
-                admit: { head in await DeviceIdentity.admits(head, accounts: accounts, maxIdLength: maxIdLength) })
+                admit: { head in
+                    metrics.connectionAttempts.add()
+                    return await DeviceIdentity.admits(head, accounts: accounts, maxIdLength: maxIdLength)
+                })
         }
     }
 
@@ -125,6 +132,17 @@ public struct ParleyNode: Sendable {
 public struct ConfigurationError: Error, CustomStringConvertible {
     public var description: String
     public init(_ description: String) { self.description = description }
+}
+
+/// Reloads the sensitive-word rules when their file changes, for as long as the node runs.
+struct RulesWatch: Service {
+    let rules: ContentRules
+    let logger: Logger
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            await rules.watch { count in logger.notice("content rules reloaded", metadata: ["rules": "\(count)"]) }
+        }
+    }
 }
 
 /// The idle-session sweep, run for as long as the node runs.

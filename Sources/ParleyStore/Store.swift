@@ -16,6 +16,11 @@ public protocol Store: Sendable {
     func updateProfile(userId: String, _ change: ProfileChange) async throws -> UserRecord?
     /// Records when the user's last device went offline.
     func setLastSeen(userId: String, at: Int64) async throws
+    /// Bans (a time) or unbans (nil) a user; false if there is no such user.
+    func setBanned(userId: String, at: Int64?) async throws -> Bool
+    func updatePasswordHash(userId: String, hash: String) async throws
+    /// User ids in ascending order after `after` ("" from the start), at most `limit`.
+    func userIds(after: String, limit: Int) async throws -> [String]
 
     // MARK: Auth sessions (one per login; each holds the current refresh token)
 
@@ -26,6 +31,8 @@ public protocol Store: Sendable {
     func rotateRefreshToken(sessionId: String, currentHash: String, newHash: String, expiresAt: Int64) async throws -> Bool
     /// Marks the session revoked; its tokens stop working.
     func revokeAuthSession(id: String, at: Int64) async throws
+    /// Revokes every login of a user.
+    func revokeAuthSessions(userId: String, at: Int64) async throws
 
     // MARK: Messages
 

@@ -34,6 +34,13 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("typing-rate"), help: "Typing notices per second per session (env PARLEY_TYPING_RATE).") var typingRate: Double?
     @Option(name: .customLong("recall-window"), help: "Seconds after sending that a sender may recall (env PARLEY_RECALL_WINDOW).") var recallWindow: Int?
     @Option(name: .customLong("edit-window"), help: "Seconds after sending that a sender may edit (env PARLEY_EDIT_WINDOW, default 86400).") var editWindow: Int?
+    @Option(name: .customLong("user-message-rate"), help: "Messages per second per user across sessions (env PARLEY_USER_MESSAGE_RATE, default 30).") var userMessageRate: Double?
+    @Option(name: .customLong("user-message-burst"), help: "Message burst per user (env PARLEY_USER_MESSAGE_BURST, default 300).") var userMessageBurst: Double?
+    @Option(name: .customLong("receipt-rate"), help: "Receipts per second per session, burst 10x (env PARLEY_RECEIPT_RATE, default 50).") var receiptRate: Double?
+    @Option(name: .customLong("login-attempts"), help: "Failed logins per account in 5 minutes before throttling; 4x per address (env PARLEY_LOGIN_ATTEMPTS, default 5).") var loginAttempts: Int?
+    @Option(name: .customLong("filter-rules"), help: "Sensitive-word rules file, reloaded when it changes (env PARLEY_FILTER_RULES).") var filterRules: String?
+    @Option(name: .customLong("admin-token"), help: "Credential of the admin API; off without it (env PARLEY_ADMIN_TOKEN).") var adminToken: String?
+    @Option(name: .customLong("config"), help: "A JSON configuration file whose keys are these options' long names (env PARLEY_CONFIG).") var configFile: String?
     @Option(name: .customLong("max-group-size"), help: "Most members of a group (env PARLEY_MAX_GROUP_SIZE, default 10000).") var maxGroupSize: Int?
     @Flag(name: .customLong("friends-only"), help: "Only friends may message each other privately, for every user (env PARLEY_FRIENDS_ONLY=true).") var friendsOnly = false
     @Option(name: .customLong("database-url"), help: "PostgreSQL instead of the embedded store: postgres://user:password@host:port/database (env PARLEY_DATABASE_URL).") var databaseURL: String?
@@ -44,11 +51,15 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
+        let file = try ConfigurationFile.load(configFile ?? environment["PARLEY_CONFIG"])
+        // Precedence: flag, then environment, then the configuration file, then the default.
         func setting<T: LosslessStringConvertible>(_ flag: T?, _ name: String) throws -> T? {
             if let flag { return flag }
-            guard let text = environment["PARLEY_" + name] else { return nil }
-            guard let value = T(text) else { throw ValidationError("PARLEY_\(name)='\(text)' is not valid") }
-            return value
+            if let text = environment["PARLEY_" + name] {
+                guard let value = T(text) else { throw ValidationError("PARLEY_\(name)='\(text)' is not valid") }
+                return value
+            }
+            return try file.value(for: name)
         }
         var config = ServerConfiguration()
         if let v = try setting(host, "HOST") { config.host = v }
@@ -68,6 +79,18 @@ struct Serve: AsyncParsableCommand {
         if let v = try setting(typingRate, "TYPING_RATE") { config.typingRate = v }
         if let v = try setting(recallWindow, "RECALL_WINDOW") { config.limits.recallWindowMs = Int64(v) * 1000 }
         if let v = try setting(editWindow, "EDIT_WINDOW") { config.limits.editWindowMs = Int64(v) * 1000 }
+        if let v = try setting(userMessageRate, "USER_MESSAGE_RATE") { config.userMessageRate = v }
+        if let v = try setting(userMessageBurst, "USER_MESSAGE_BURST") { config.userMessageBurst = v }
+        if let v = try setting(receiptRate, "RECEIPT_RATE") {
+            config.receiptRate = v
+            config.receiptBurst = v * 10
+        }
+        if let v = try setting(loginAttempts, "LOGIN_ATTEMPTS") {
+            config.loginLimits.perAccount = v
+            config.loginLimits.perAddress = v * 4
+        }
+        config.filterRules = try setting(filterRules, "FILTER_RULES")
+        config.adminToken = try setting(adminToken, "ADMIN_TOKEN")
         if let v = try setting(maxGroupSize, "MAX_GROUP_SIZE") { config.limits.maxGroupSize = v }
         if let v = try setting(friendsOnly ? true : nil, "FRIENDS_ONLY") { config.limits.friendsOnly = v }
         config.databaseURL = try setting(databaseURL, "DATABASE_URL")
@@ -101,6 +124,9 @@ struct Serve: AsyncParsableCommand {
         guard config.maxFrameBytes >= 1024 else { throw ValidationError("max frame bytes must be at least 1024") }
         guard config.outboundQueueFrames >= 8 else { throw ValidationError("outbound queue must hold at least 8 frames") }
         guard config.messageRate > 0, config.messageBurst >= 1, config.typingRate > 0 else { throw ValidationError("rates must be positive") }
+        guard config.userMessageRate > 0, config.userMessageBurst >= 1, config.receiptRate > 0, config.loginLimits.perAccount >= 1
+        else { throw ValidationError("rates and login attempts must be positive") }
+        if let token = config.adminToken, token.utf8.count < 16 { throw ValidationError("the admin token must be at least 16 characters") }
         guard config.limits.maxGroupSize >= 2 else { throw ValidationError("max group size must be at least 2") }
         guard (1...256).contains(config.databasePoolSize) else { throw ValidationError("database pool size must be 1…256") }
         guard ["full", "normal"].contains(config.durability) else { throw ValidationError("durability is full or normal") }

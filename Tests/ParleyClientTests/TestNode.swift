@@ -65,14 +65,14 @@ final class TestNode: Sendable {
     /// A client for a new user `username` on this node, logged in but not started.
     func register(_ username: String, device: String = "phone", backoff: Backoff = fastBackoff) async throws -> ParleyClient {
         let client = ParleyClient(configuration: ClientConfiguration(serverURL: url, deviceId: device, reconnect: backoff, gapTimeout: .milliseconds(200)))
-        try await client.register(username: username, password: "password")
+        try await client.register(username: username, password: "correct horse")
         return client
     }
 
     /// A client for an existing user, logged in on another device, not started.
     func login(_ username: String, device: String, backoff: Backoff = fastBackoff) async throws -> ParleyClient {
         let client = ParleyClient(configuration: ClientConfiguration(serverURL: url, deviceId: device, reconnect: backoff, gapTimeout: .milliseconds(200)))
-        try await client.login(username: username, password: "password")
+        try await client.login(username: username, password: "correct horse")
         return client
     }
 }

@@ -133,7 +133,7 @@ def test_health_counts_sessions(server):
 def test_common_username_styles_are_accepted(server):
     import uuid
     for name in (f"user-{uuid.uuid4()}", f"alice+{uuid.uuid4().hex[:8]}@example.com", f"Bob_{uuid.uuid4().hex[:6]}"):
-        r = server.post("/v1/auth/register", {"username": name, "password": "secret"})
+        r = server.post("/v1/auth/register", {"username": name, "password": "secret-phrase"})
         assert r.status_code == 200, r.text
         me = server.get("/v1/users/me", r.json()["accessToken"]).json()
         assert me["username"] == name and me["displayName"] == name

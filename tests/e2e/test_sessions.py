@@ -63,7 +63,7 @@ def test_pinging_session_stays_open(impatient):
 
 @pytest.fixture(scope="module")
 def small_queue():
-    node = Server("--outbound-queue", "16", "--message-rate", "100000", "--message-burst", "100000").start()
+    node = Server("--outbound-queue", "16", "--message-rate", "100000", "--message-burst", "100000", "--user-message-rate", "100000", "--user-message-burst", "100000").start()
     yield node
     node.cleanup()
 

@@ -23,14 +23,19 @@ public struct Accounts: Sendable {
     let clock: WallClock
     let ids: Snowflake
     let frames: Frames
+    let throttle: LoginThrottle
+    let metrics: NodeMetrics
     /// A valid hash to verify against when the username is unknown, so a failed login
     /// takes as long whether or not the user exists.
     private let decoyHash: String?
 
     public init(
         store: any Store, bus: any Bus, hasher: any PasswordHasher, signer: AccessTokenSigner,
-        lifetimes: TokenLifetimes = TokenLifetimes(), clock: WallClock = .system, ids: Snowflake, decoyHash: String? = nil
+        lifetimes: TokenLifetimes = TokenLifetimes(), clock: WallClock = .system, ids: Snowflake, decoyHash: String? = nil,
+        throttle: LoginThrottle = LoginThrottle(), metrics: NodeMetrics = NodeMetrics()
     ) {
+        self.throttle = throttle
+        self.metrics = metrics
         self.store = store
         self.bus = bus
         self.hasher = hasher
@@ -49,9 +54,7 @@ public struct Accounts: Sendable {
         else {
             throw ChatError.badRequest("'username' must be 2 to 64 characters of a-z, 0-9, '_', '.', '-', '@', '+'")
         }
-        guard (6...128).contains(request.password.count) else {
-            throw ChatError.badRequest("'password' must be 6 to 128 characters")
-        }
+        try Self.requireStrong(request.password, username: username)
         let displayName = (request.displayName ?? username).trimmingCharacters(in: .whitespacesAndNewlines)
         guard (1...64).contains(displayName.count) else {
             throw ChatError.badRequest("'displayName' must be 1 to 64 characters")
@@ -67,17 +70,77 @@ public struct Accounts: Sendable {
         return try await openSession(for: user.id)
     }
 
-    public func login(_ request: LoginRequest) async throws -> TokenGrant {
-        let user = try await store.user(username: request.username.trimmingCharacters(in: .whitespaces))
-        guard let user else {
-            if let decoyHash { _ = await hasher.verify(request.password, against: decoyHash) }
+    /// Logs in. Failed attempts are throttled per account and per client address.
+    public func login(_ request: LoginRequest, from address: String? = nil) async throws -> TokenGrant {
+        let username = request.username.trimmingCharacters(in: .whitespaces)
+        if let wait = throttle.wait(account: username, address: address, now: clock.now()) {
+            metrics.loginThrottled.add()
+            throw ChatError(.rateLimited, "too many failed logins; retry in \((wait + 999) / 1000) s", retryAfterMs: wait)
+        }
+        let user = try await store.user(username: username)
+        guard let user, await hasher.verify(request.password, against: user.passwordHash) else {
+            if user == nil, let decoyHash { _ = await hasher.verify(request.password, against: decoyHash) }
+            throttle.failed(account: username, address: address, now: clock.now())
+            metrics.loginFailures.add()
             throw ChatError(.unauthorized, "wrong username or password")
         }
-        guard await hasher.verify(request.password, against: user.passwordHash) else {
-            throw ChatError(.unauthorized, "wrong username or password")
-        }
+        throttle.succeeded(account: username)
+        if user.bannedAt != nil { throw ChatError.forbidden("this account is banned") }
         return try await openSession(for: user.id)
     }
+
+    /// Changes the caller's password. Every login of the user ends (their devices are kicked);
+    /// the caller gets fresh tokens.
+    public func changePassword(_ request: PasswordChange, for caller: Caller) async throws -> TokenGrant {
+        guard let user = try await store.user(id: caller.userId) else { throw ChatError.unauthorized }
+        guard await hasher.verify(request.currentPassword, against: user.passwordHash) else {
+            throw ChatError.forbidden("the current password is wrong")
+        }
+        try Self.requireStrong(request.newPassword, username: user.username)
+        try await store.updatePasswordHash(userId: user.id, hash: try await hasher.hash(request.newPassword))
+        try await endAllLogins(of: user.id, reason: "password_changed", message: "The password was changed.")
+        return try await openSession(for: user.id)
+    }
+
+    /// Bans a user (their logins end, their devices are kicked, they cannot log in) or lifts it.
+    public func setBanned(_ banned: Bool, userId: String) async throws {
+        guard try await store.setBanned(userId: userId, at: banned ? clock.now() : nil) else {
+            throw ChatError.notFound("user not found")
+        }
+        if banned { try await endAllLogins(of: userId, reason: "banned", message: "This account was banned.") }
+    }
+
+    /// Forces a user offline: every session is closed with `kicked` (the logins stay valid).
+    public func forceOffline(userId: String) async throws {
+        guard try await store.user(id: userId) != nil else { throw ChatError.notFound("user not found") }
+        await bus.publish(.disconnect(Disconnect(
+            userId: userId, finalFrame: frames.kicked(reason: "forced_offline", message: "An operator signed you out."),
+            closeCode: CloseCodes.kicked, reason: "forced_offline")))
+    }
+
+    private func endAllLogins(of userId: String, reason: String, message: String) async throws {
+        try await store.revokeAuthSessions(userId: userId, at: clock.now())
+        await bus.publish(.disconnect(Disconnect(
+            userId: userId, finalFrame: frames.kicked(reason: reason, message: message), closeCode: CloseCodes.kicked, reason: reason)))
+    }
+
+    /// The password floor: 8 to 128 characters, not the username, not one repeated character,
+    /// not one of the most common passwords.
+    static func requireStrong(_ password: String, username: String) throws {
+        guard (8...128).contains(password.count) else {
+            throw ChatError.badRequest("'password' must be 8 to 128 characters")
+        }
+        let lowered = password.lowercased()
+        if lowered == username.lowercased() || Set(password).count == 1 || commonPasswords.contains(lowered) {
+            throw ChatError.badRequest("'password' is too easy to guess")
+        }
+    }
+
+    private static let commonPasswords: Set<String> = [
+        "12345678", "123456789", "1234567890", "password", "password1", "qwertyuiop", "qwerty123", "iloveyou",
+        "11111111", "87654321", "abcd1234", "1q2w3e4r", "football", "baseball", "sunshine", "princess", "admin123",
+        "welcome1", "letmein1", "passw0rd", "00000000", "88888888", "woaini1314", "a1234567", "aa123456",
+    ]
 
     /// Exchanges a refresh token for new tokens; the old refresh token stops working.
     /// Presenting a refresh token that was already rotated revokes the whole login:

@@ -22,7 +22,8 @@ extension Chat {
         if clock.now() - message.createdAt > limits.editWindowMs {
             throw ChatError.forbidden("the edit window of \(limits.editWindowMs / 1000) s has passed")
         }
-        let content = try MessageContent.validate(type: message.contentType, content: request.content, limits: limits)
+        let content = try screen(
+            try MessageContent.validate(type: message.contentType, content: request.content, limits: limits), type: message.contentType)
         let outcome = try await store.editMessage(NewEdit(
             conversationId: request.conversationId, messageId: request.messageId, eventId: ids.next(), editedBy: caller.userId,
             content: content.text, searchText: MessageContent.searchableText(type: message.contentType, content: content.value),

@@ -9,7 +9,10 @@ extension Chat {
     /// same `localId` returns the original ack and delivers nothing again.
     public func send(_ request: SendMessage, from caller: Caller) async throws -> SendAck {
         try requireIdentifier(request.localId, named: "localId")
-        var content = try MessageContent.validate(type: request.contentType, content: request.content, limits: limits)
+        let started = monotonicNanoseconds()
+        metrics.messagesReceived.add()
+        var content = try screen(
+            try MessageContent.validate(type: request.contentType, content: request.content, limits: limits), type: request.contentType)
         let atUsers = request.atUsers ?? []
         if atUsers.count > limits.maxMentions {
             throw ChatError.badRequest("'atUsers' lists more than \(limits.maxMentions) users")
@@ -25,7 +28,9 @@ extension Chat {
             contentType: request.contentType, content: content.text, atUsers: atUsers,
             mentions: mentions, replyTo: request.replyTo, createdAt: clock.now())
         new.searchText = MessageContent.searchableText(type: request.contentType, content: content.value)
+        let storing = monotonicNanoseconds()
         let outcome = try await store.appendMessage(new)
+        metrics.storeAppend.observe(nanoseconds: monotonicNanoseconds() - storing)
         let recipients = resolved.recipients
         let message = outcome.message
         if !outcome.duplicate {
@@ -35,6 +40,7 @@ extension Chat {
             live.quote = replied.map { quote(of: $0, names: names) }
             let frame = frames.message(live)
             await deliver(frame, to: recipients, except: caller.sessionId)
+            metrics.delivery.observe(nanoseconds: monotonicNanoseconds() - started)
         }
         return SendAck(
             localId: request.localId, messageId: message.messageId, conversationId: message.conversationId,

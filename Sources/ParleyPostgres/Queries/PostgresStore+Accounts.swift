@@ -1,21 +1,23 @@
 import ParleyStore
 
 extension PostgresStore {
-    private static let userColumns = "id, username, display_name, avatar, password_hash, created_at, friends_only, last_seen"
+    private static let userColumns = "id, username, display_name, avatar, password_hash, created_at, friends_only, last_seen, banned_at"
 
     private static func user(_ row: PGRow) throws -> UserRecord {
         UserRecord(
             id: try row.text(0), username: try row.text(1), displayName: try row.text(2), avatar: try row.optionalText(3),
-            passwordHash: try row.text(4), createdAt: try row.int(5), friendsOnly: try row.bool(6), lastSeen: try row.optionalInt(7))
+            passwordHash: try row.text(4), createdAt: try row.int(5), friendsOnly: try row.bool(6), lastSeen: try row.optionalInt(7),
+            bannedAt: try row.optionalInt(8))
     }
 
     public func createUser(_ user: UserRecord) async throws {
         try await write { db in
             do {
                 try await db.sql.run(
-                    "INSERT INTO users (\(Self.userColumns)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                    "INSERT INTO users (\(Self.userColumns)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
                     [.text(user.id), .text(user.username), .text(user.displayName), PGValue(user.avatar),
-                     .text(user.passwordHash), .integer(user.createdAt), .bool(user.friendsOnly), PGValue(user.lastSeen)])
+                     .text(user.passwordHash), .integer(user.createdAt), .bool(user.friendsOnly), PGValue(user.lastSeen),
+                     PGValue(user.bannedAt)])
             } catch StoreError.duplicate {
                 throw StoreError.duplicate("username")
             }
@@ -93,6 +95,31 @@ extension PostgresStore {
     public func revokeAuthSession(id: String, at time: Int64) async throws {
         try await write { db in
             try await db.sql.run("UPDATE auth_sessions SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL", [.integer(time), .text(id)])
+        }
+    }
+
+    public func setBanned(userId: String, at time: Int64?) async throws -> Bool {
+        try await write { db in
+            try await db.sql.count("UPDATE users SET banned_at = $1 WHERE id = $2 RETURNING 1", [PGValue(time), .text(userId)]) > 0
+        }
+    }
+
+    public func updatePasswordHash(userId: String, hash: String) async throws {
+        try await write { db in
+            try await db.sql.run("UPDATE users SET password_hash = $1 WHERE id = $2", [.text(hash), .text(userId)])
+        }
+    }
+
+    public func userIds(after: String, limit: Int) async throws -> [String] {
+        try await read {
+            try await $0.all("SELECT id FROM users WHERE id > $1 ORDER BY id LIMIT $2", [.text(after), .integer(Int64(limit))]) { try $0.text(0) }
+        }
+    }
+
+    public func revokeAuthSessions(userId: String, at time: Int64) async throws {
+        try await write { db in
+            try await db.sql.run(
+                "UPDATE auth_sessions SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL", [.integer(time), .text(userId)])
         }
     }
 }

@@ -251,6 +251,9 @@ enum PostgresMigrations {
         CREATE INDEX users_search ON users USING gin (username gin_trgm_ops, display_name gin_trgm_ops);
         CREATE INDEX groups_search ON groups USING gin (name gin_trgm_ops);
         """),
+        (4, """
+        ALTER TABLE users ADD COLUMN banned_at BIGINT;
+        """),
     ]
 
     static var latest: Int { all.map(\.version).max() ?? 0 }

@@ -75,3 +75,14 @@ public struct UserProfile: Codable, Sendable, Equatable {
         try c.encodeIfPresent(friendsOnly, forKey: .friendsOnly)
     }
 }
+
+/// `POST /v1/auth/password`.
+public struct PasswordChange: Codable, Sendable, Equatable {
+    public var currentPassword: String
+    public var newPassword: String
+
+    public init(currentPassword: String, newPassword: String) {
+        self.currentPassword = currentPassword
+        self.newPassword = newPassword
+    }
+}

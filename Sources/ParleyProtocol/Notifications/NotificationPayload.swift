@@ -43,6 +43,7 @@ public enum NotificationType {
     public static let kicked = "kicked"
     public static let presence = "presence"
     public static let conversationUpdated = "conversation_updated"
+    public static let system = "system"
 
     public static let friendRequest = "friend_request"
     public static let friendAccepted = "friend_accepted"

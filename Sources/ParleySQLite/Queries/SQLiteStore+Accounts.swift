@@ -1,21 +1,23 @@
 import ParleyStore
 
 extension SQLiteStore {
-    private static let userColumns = "id, username, display_name, avatar, password_hash, created_at, friends_only, last_seen"
+    private static let userColumns = "id, username, display_name, avatar, password_hash, created_at, friends_only, last_seen, banned_at"
 
     private static func user(_ row: SQLRow) -> UserRecord {
         UserRecord(
             id: row.text(0), username: row.text(1), displayName: row.text(2), avatar: row.optionalText(3),
-            passwordHash: row.text(4), createdAt: row.int(5), friendsOnly: row.bool(6), lastSeen: row.optionalInt(7))
+            passwordHash: row.text(4), createdAt: row.int(5), friendsOnly: row.bool(6), lastSeen: row.optionalInt(7),
+            bannedAt: row.optionalInt(8))
     }
 
     public func createUser(_ user: UserRecord) async throws {
         try await write { db in
             do {
                 try db.run(
-                    "INSERT INTO users (\(Self.userColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO users (\(Self.userColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [.text(user.id), .text(user.username), .text(user.displayName), SQLValue(user.avatar),
-                     .text(user.passwordHash), .integer(user.createdAt), SQLValue(user.friendsOnly), SQLValue(user.lastSeen)])
+                     .text(user.passwordHash), .integer(user.createdAt), SQLValue(user.friendsOnly), SQLValue(user.lastSeen),
+                     SQLValue(user.bannedAt)])
             } catch is SQLiteConstraintViolation {
                 throw StoreError.duplicate("username")
             }
@@ -97,6 +99,31 @@ extension SQLiteStore {
     public func setLastSeen(userId: String, at time: Int64) async throws {
         try await write { db in
             try db.run("UPDATE users SET last_seen = ? WHERE id = ?", [.integer(time), .text(userId)])
+        }
+    }
+
+    public func setBanned(userId: String, at time: Int64?) async throws -> Bool {
+        try await write { db in
+            try db.run("UPDATE users SET banned_at = ? WHERE id = ?", [SQLValue(time), .text(userId)])
+            return db.changes > 0
+        }
+    }
+
+    public func updatePasswordHash(userId: String, hash: String) async throws {
+        try await write { db in
+            try db.run("UPDATE users SET password_hash = ? WHERE id = ?", [.text(hash), .text(userId)])
+        }
+    }
+
+    public func userIds(after: String, limit: Int) async throws -> [String] {
+        try await read { db in
+            try db.all("SELECT id FROM users WHERE id > ? ORDER BY id LIMIT ?", [.text(after), .integer(Int64(limit))]) { $0.text(0) }
+        }
+    }
+
+    public func revokeAuthSessions(userId: String, at time: Int64) async throws {
+        try await write { db in
+            try db.run("UPDATE auth_sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL", [.integer(time), .text(userId)])
         }
     }
 }

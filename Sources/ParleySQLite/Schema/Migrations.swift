@@ -151,6 +151,9 @@ enum Migrations {
         CREATE VIRTUAL TABLE message_search USING fts5(
             body, message_id UNINDEXED, conversation_id UNINDEXED, created_at UNINDEXED, tokenize = 'trigram');
         """),
+        (4, """
+        ALTER TABLE users ADD COLUMN banned_at INTEGER;
+        """),
     ]
 
     static var latest: Int { all.map(\.version).max() ?? 0 }

@@ -20,6 +20,13 @@ public struct ServerConfiguration: Sendable {
     /// `message` frames per second per session, and the burst allowed above it.
     public var messageRate: Double = 30
     public var messageBurst: Double = 300
+    /// Messages per second per user across their sessions, and burst (seed 003's "10 messages in
+    /// 60 s" is rate 0.1667, burst 10).
+    public var userMessageRate: Double = 30
+    public var userMessageBurst: Double = 300
+    /// Receipts (`ack`) per second per session, and burst.
+    public var receiptRate: Double = 50
+    public var receiptBurst: Double = 500
     /// `typing` frames per second per session, and burst.
     public var typingRate: Double = 2
     public var typingBurst: Double = 5
@@ -28,6 +35,12 @@ public struct ServerConfiguration: Sendable {
     public var limits = ChatLimits()
     /// fsync every commit (`full`) or at checkpoints (`normal`).
     public var durability = "full"
+    /// The sensitive-word rules file (`mask <word>` / `reject <word>` per line); none when nil.
+    public var filterRules: String?
+    /// Failed logins allowed per account and per address in a window.
+    public var loginLimits = LoginThrottle.Limits()
+    /// The credential of the admin API (`Authorization: Bearer <token>`); the API is off when nil.
+    public var adminToken: String?
     /// PostgreSQL instead of the embedded store: `postgres://user:password@host:port/database`.
     public var databaseURL: String?
     /// Pooled PostgreSQL connections for reads (the writer has its own).

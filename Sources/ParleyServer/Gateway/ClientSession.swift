@@ -25,9 +25,13 @@ final class ClientSession: Sendable {
     let outbox: LoopOutbox
     /// permessage-deflate, when the client negotiated it.
     let deflate: Deflate?
+    let metrics: NodeMetrics
     private let queueLimit: Int
     /// Frames handed to the channel whose write has not completed yet.
     private let unwritten = Atomic<Int>(0)
+
+    /// Frames queued for this session and not yet taken by the socket.
+    var queueDepth: Int { unwritten.load(ordering: .relaxed) }
     /// When the client last sent anything (ms), for the idle timeout.
     let lastHeard: Atomic<Int64>
     private let closing = Atomic<Bool>(false)
@@ -44,9 +48,10 @@ final class ClientSession: Sendable {
 
     init(
         id: String, caller: Caller, deviceId: String, platform: String, channel: any Channel, outboxes: Outboxes,
-        queueLimit: Int, now: Int64, deflate: Deflate? = nil
+        queueLimit: Int, now: Int64, deflate: Deflate? = nil, metrics: NodeMetrics
     ) {
         self.deflate = deflate
+        self.metrics = metrics
         self.id = id
         self.serial = UInt64(id) ?? 0
         self.userId = caller.userId
@@ -79,6 +84,7 @@ final class ClientSession: Sendable {
             cutOff()
             return false
         }
+        metrics.framesDelivered.add()
         let (previous, first) = batch.withLock { batch -> (ByteBuffer?, Bool) in
             let previous = batch.last
             batch.last = wire
@@ -134,7 +140,7 @@ final class ClientSession: Sendable {
 
     /// Drops the connection without a closing handshake: for a client that does not read.
     func cutOff() {
-        closing.store(true, ordering: .relaxed)
+        if !closing.exchange(true, ordering: .relaxed) { metrics.slowConsumerCutoffs.add() }
         channel.close(promise: nil)
     }
 

@@ -13,6 +13,7 @@ struct Gateway: Sendable {
     let presence: Presence
     let registry: SessionRegistry
     let outboxes = Outboxes()
+    let userLimits: UserRateLimits
     let configuration: ServerConfiguration
     let logger: Logger
 
@@ -25,10 +26,14 @@ struct Gateway: Sendable {
         let now = chat.clock.now()
         let session = ClientSession(
             id: chat.ids.next(), caller: device.caller, deviceId: device.deviceId, platform: device.platform,
-            channel: channel, outboxes: outboxes, queueLimit: configuration.outboundQueueFrames, now: now, deflate: deflate)
+            channel: channel, outboxes: outboxes, queueLimit: configuration.outboundQueueFrames, now: now, deflate: deflate,
+            metrics: chat.metrics)
         session.enqueue(chat.frames.frame(.connected, ConnectedPayload(
             userId: session.userId, deviceId: session.deviceId, sessionId: session.id, serverTime: now,
             heartbeatInterval: configuration.heartbeatInterval, idleTimeout: configuration.idleTimeout)))
+        chat.metrics.connectionsAccepted.add()
+        chat.metrics.connections.add(1)
+        defer { chat.metrics.connections.add(-1) }
         for replaced in registry.add(session) {
             replaced.close(
                 code: CloseCodes.kicked, reason: "replaced",
@@ -87,14 +92,18 @@ struct Gateway: Sendable {
         case .success(let parsed):
             command = parsed
         }
-        if let refusal = limits.admit(command, now: now) {
+        if let refusal = limits.admit(command, now: now) ?? userLimit(command, session: session, now: now, limits: &limits) {
+            chat.metrics.rateLimited.add()
             return chat.frames.error(refusal, requestId: requestId)
         }
         let caller = session.caller
         do {
             switch command {
             case .message(let request):
-                return chat.frames.ack(try await chat.send(request, from: caller), requestId: requestId)
+                let started = monotonicNanoseconds()
+                let ack = chat.frames.ack(try await chat.send(request, from: caller), requestId: requestId)
+                chat.metrics.sendToAck.observe(nanoseconds: monotonicNanoseconds() - started)
+                return ack
             case .receipt(let receipt):
                 let ack = try await chat.acknowledge(receipt, from: caller)
                 return requestId == nil ? nil : chat.frames.frame(.ack, requestId: requestId, ack)
@@ -131,15 +140,35 @@ struct Gateway: Sendable {
     }
 }
 
+extension Gateway {
+    init(chat: Chat, presence: Presence, registry: SessionRegistry, configuration: ServerConfiguration, logger: Logger) {
+        self.chat = chat
+        self.presence = presence
+        self.registry = registry
+        self.configuration = configuration
+        self.logger = logger
+        self.userLimits = UserRateLimits(rate: configuration.userMessageRate, burst: configuration.userMessageBurst)
+    }
+
+    /// The per-user message limit, checked after the session's own.
+    func userLimit(_ command: ClientCommand, session: ClientSession, now: Int64, limits: inout SessionLimits) -> ChatError? {
+        guard case .message = command, let wait = userLimits.take(session.userId, now: now) else { return nil }
+        limits.rejected()
+        return ChatError(.rateLimited, "too many messages from this account; retry in \(wait) ms", retryAfterMs: wait)
+    }
+}
+
 /// Per-session rate limits, and a count of refused frames in a row.
 struct SessionLimits {
     var messages: TokenBucket
     var typing: TokenBucket
+    var receipts: TokenBucket
     private(set) var rejectionsInARow = 0
 
     init(configuration: ServerConfiguration, now: Int64) {
         messages = TokenBucket(rate: configuration.messageRate, burst: configuration.messageBurst, now: now)
         typing = TokenBucket(rate: configuration.typingRate, burst: configuration.typingBurst, now: now)
+        receipts = TokenBucket(rate: configuration.receiptRate, burst: configuration.receiptBurst, now: now)
     }
 
     /// Nil when the command may run; otherwise the `rate_limited` error to answer.
@@ -153,6 +182,9 @@ struct SessionLimits {
         case .typing:
             wait = typing.take(now: now)
             what = "typing notices"
+        case .receipt:
+            wait = receipts.take(now: now)
+            what = "receipts"
         default:
             rejectionsInARow = 0
             return nil

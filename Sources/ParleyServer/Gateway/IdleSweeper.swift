@@ -11,6 +11,7 @@ extension Gateway {
             let now = chat.clock.now()
             for session in registry.all() where now - session.lastHeard.load(ordering: .relaxed) > timeoutMs {
                 logger.debug("idle timeout", metadata: ["session": "\(session.id)"])
+                chat.metrics.heartbeatTimeouts.add()
                 session.close(code: CloseCodes.idleTimeout, reason: "idle timeout")
             }
         }

@@ -18,12 +18,18 @@ struct Routes {
             return JSONBody.response(Health(status: "ok", sessions: counts.sessions, users: counts.users))
         }
 
+        ObservabilityRoutes(chat: chat, gateway: gateway).add(to: router)
+        if let token = gateway.configuration.adminToken {
+            AdminRoutes(chat: chat, accounts: accounts, gateway: gateway, token: token).add(to: router)
+        }
+
         let auth = router.group("v1/auth")
         auth.post("register") { request, context in
             JSONBody.response(try await accounts.register(try await JSONBody.decode(RegisterRequest.self, from: request, context: context)))
         }
         auth.post("login") { request, context in
-            JSONBody.response(try await accounts.login(try await JSONBody.decode(LoginRequest.self, from: request, context: context)))
+            let body = try await JSONBody.decode(LoginRequest.self, from: request, context: context)
+            return JSONBody.response(try await accounts.login(body, from: context.channel.remoteAddress?.ipAddress))
         }
         auth.post("refresh") { request, context in
             JSONBody.response(try await accounts.refresh(try await JSONBody.decode(RefreshRequest.self, from: request, context: context)))
@@ -33,6 +39,10 @@ struct Routes {
         authenticated.post("auth/logout") { _, context in
             try await accounts.logout(try context.requireCaller())
             return JSONBody.response(["status": "ok"])
+        }
+        authenticated.post("auth/password") { request, context in
+            let body = try await JSONBody.decode(PasswordChange.self, from: request, context: context)
+            return JSONBody.response(try await accounts.changePassword(body, for: try context.requireCaller()))
         }
         authenticated.get("users/me") { _, context in
             JSONBody.response(try await accounts.profile(of: try context.requireCaller().userId, own: true))
@@ -79,7 +89,12 @@ struct Routes {
         }
         authenticated.post("messages") { request, context in
             let message = try await JSONBody.decode(SendMessage.self, from: request, context: context)
-            return JSONBody.response(try await chat.send(message, from: try context.requireCaller()))
+            let caller = try context.requireCaller()
+            if let wait = gateway.userLimits.take(caller.userId, now: chat.clock.now()) {
+                chat.metrics.rateLimited.add()
+                throw ChatError(.rateLimited, "too many messages from this account; retry in \(wait) ms", retryAfterMs: wait)
+            }
+            return JSONBody.response(try await chat.send(message, from: caller))
         }
         authenticated.get("sync") { request, context in
             let sync = SyncRequest(

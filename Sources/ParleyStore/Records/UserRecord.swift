@@ -10,11 +10,14 @@ public struct UserRecord: Sendable, Equatable {
     public var friendsOnly: Bool
     /// When the user's last device went offline (epoch ms); nil if never seen.
     public var lastSeen: Int64?
+    /// When an operator banned the user; nil when not banned.
+    public var bannedAt: Int64?
 
     public init(
         id: String, username: String, displayName: String, avatar: String?, passwordHash: String, createdAt: Int64,
-        friendsOnly: Bool = false, lastSeen: Int64? = nil
+        friendsOnly: Bool = false, lastSeen: Int64? = nil, bannedAt: Int64? = nil
     ) {
+        self.bannedAt = bannedAt
         self.id = id
         self.username = username
         self.displayName = displayName

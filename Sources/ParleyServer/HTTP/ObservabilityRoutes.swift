@@ -1,0 +1,60 @@
+import Hummingbird
+import NIOCore
+import ParleyCore
+import ParleyStore
+
+/// `/metrics` (Prometheus text format) and `/readyz` (the node can serve: its store answers).
+struct ObservabilityRoutes {
+    let chat: Chat
+    let gateway: Gateway
+
+    func add(to router: Router<ParleyRequestContext>) {
+        router.get("metrics") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: exposition())))
+        }
+        router.get("readyz") { _, _ in
+            do {
+                _ = try await chat.store.user(id: "readiness-probe")
+                return JSONBody.response(["status": "ready", "store": "ok"])
+            } catch {
+                return JSONBody.response(["status": "unready", "store": "failing"], status: .serviceUnavailable)
+            }
+        }
+    }
+
+    /// The metrics in Prometheus text exposition format (names in docs/operations.md).
+    func exposition() -> String {
+        let m = chat.metrics
+        var out = ""
+        func metric(_ name: String, _ type: String, _ help: String, _ value: Int) {
+            out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n\(name) \(value)\n"
+        }
+        func histogram(_ name: String, _ help: String, _ histogram: DurationHistogram) {
+            let (cumulative, sum) = histogram.snapshot
+            out += "# HELP \(name) \(help)\n# TYPE \(name) histogram\n"
+            for (bound, count) in zip(DurationHistogram.bounds, cumulative) { out += "\(name)_bucket{le=\"\(bound)\"} \(count)\n" }
+            out += "\(name)_bucket{le=\"+Inf\"} \(cumulative.last ?? 0)\n\(name)_sum \(sum)\n\(name)_count \(cumulative.last ?? 0)\n"
+        }
+        let sessions = gateway.registry.all()
+        metric("parley_connections", "gauge", "WebSocket sessions open on this node.", m.connections.current)
+        metric("parley_connections_peak", "gauge", "Most WebSocket sessions open at once since start.", m.connections.peak)
+        metric("parley_connection_attempts_total", "counter", "WebSocket upgrade requests.", m.connectionAttempts.current)
+        metric("parley_connections_accepted_total", "counter", "WebSocket sessions opened.", m.connectionsAccepted.current)
+        metric("parley_heartbeat_timeouts_total", "counter", "Sessions closed for silence (4002).", m.heartbeatTimeouts.current)
+        metric("parley_slow_consumer_cutoffs_total", "counter", "Sessions cut off because the client did not read.", m.slowConsumerCutoffs.current)
+        metric("parley_outbound_queue_frames", "gauge", "Frames queued for sessions, not yet taken by their sockets.", sessions.reduce(0) { $0 + $1.queueDepth })
+        metric("parley_messages_received_total", "counter", "Messages clients sent (socket and HTTP).", m.messagesReceived.current)
+        metric("parley_frames_delivered_total", "counter", "Frames written to sessions (messages, notifications, replies).", m.framesDelivered.current)
+        metric("parley_filter_masked_total", "counter", "Sensitive words masked.", m.filterMasked.current)
+        metric("parley_filter_rejected_total", "counter", "Messages refused by the content filter.", m.filterRejected.current)
+        metric("parley_rate_limited_total", "counter", "Requests refused with rate_limited.", m.rateLimited.current)
+        metric("parley_login_failures_total", "counter", "Failed logins.", m.loginFailures.current)
+        metric("parley_login_throttled_total", "counter", "Logins refused by throttling.", m.loginThrottled.current)
+        histogram("parley_send_ack_seconds", "From a message frame's arrival to its ack.", m.sendToAck)
+        histogram("parley_delivery_seconds", "From a message's arrival to its frames being queued for the recipients.", m.delivery)
+        histogram("parley_store_append_seconds", "Time to persist a message.", m.storeAppend)
+        return out
+    }
+}

@@ -19,12 +19,15 @@ public struct Chat: Sendable {
     /// The sensitive-word rules applied to what users write.
     public let rules: ContentRules
     public let metrics: NodeMetrics
+    /// The pre-send webhook, if configured.
+    let hook: (any SendHook)?
     let logger: Logger
 
     public init(
         store: any Store, bus: any Bus, limits: ChatLimits = ChatLimits(), clock: WallClock = .system, ids: Snowflake,
-        rules: ContentRules? = nil, metrics: NodeMetrics = NodeMetrics(), logger: Logger
+        rules: ContentRules? = nil, metrics: NodeMetrics = NodeMetrics(), hook: (any SendHook)? = nil, logger: Logger
     ) {
+        self.hook = hook
         self.rules = rules ?? ContentRules()
         self.metrics = metrics
         self.store = store

@@ -42,7 +42,13 @@ public struct ParleyNode: Sendable {
         let bus = LocalBus()
         let ids = Snowflake(node: config.nodeId)
         let rules = try ContentRules(path: config.filterRules)
-        let chat = Chat(store: store, bus: bus, limits: config.limits, ids: ids, rules: rules, logger: logger)
+        let hook = try config.webhookURL.map { text -> WebhookSendHook in
+            guard let url = URL(string: text), url.scheme == "http" || url.scheme == "https" else {
+                throw ConfigurationError("the webhook URL must be an http(s) URL")
+            }
+            return WebhookSendHook(url: url, timeout: .milliseconds(config.webhookTimeoutMs), failOpen: config.webhookFailOpen)
+        }
+        let chat = Chat(store: store, bus: bus, limits: config.limits, ids: ids, rules: rules, hook: hook, logger: logger)
         let hasher = BcryptHasher(cost: UInt8(config.bcryptCost))
         let accounts = Accounts(
             store: store, bus: bus, hasher: hasher, signer: AccessTokenSigner(secret: try jwtSecret()),

@@ -39,6 +39,9 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("receipt-rate"), help: "Receipts per second per session, burst 10x (env PARLEY_RECEIPT_RATE, default 50).") var receiptRate: Double?
     @Option(name: .customLong("login-attempts"), help: "Failed logins per account in 5 minutes before throttling; 4x per address (env PARLEY_LOGIN_ATTEMPTS, default 5).") var loginAttempts: Int?
     @Option(name: .customLong("filter-rules"), help: "Sensitive-word rules file, reloaded when it changes (env PARLEY_FILTER_RULES).") var filterRules: String?
+    @Option(name: .customLong("webhook-url"), help: "Pre-send webhook that may allow, rewrite or reject each message (env PARLEY_WEBHOOK_URL).") var webhookURL: String?
+    @Option(name: .customLong("webhook-timeout-ms"), help: "How long to wait for the webhook (env PARLEY_WEBHOOK_TIMEOUT_MS, default 500).") var webhookTimeoutMs: Int?
+    @Option(name: .customLong("webhook-fail-open"), help: "true: a failed webhook lets the message through; false: refuses it (env PARLEY_WEBHOOK_FAIL_OPEN, default true).") var webhookFailOpen: Bool?
     @Option(name: .customLong("admin-token"), help: "Credential of the admin API; off without it (env PARLEY_ADMIN_TOKEN).") var adminToken: String?
     @Option(name: .customLong("config"), help: "A JSON configuration file whose keys are these options' long names (env PARLEY_CONFIG).") var configFile: String?
     @Option(name: .customLong("max-group-size"), help: "Most members of a group (env PARLEY_MAX_GROUP_SIZE, default 10000).") var maxGroupSize: Int?
@@ -91,6 +94,9 @@ struct Serve: AsyncParsableCommand {
         }
         config.filterRules = try setting(filterRules, "FILTER_RULES")
         config.adminToken = try setting(adminToken, "ADMIN_TOKEN")
+        config.webhookURL = try setting(webhookURL, "WEBHOOK_URL")
+        if let v = try setting(webhookTimeoutMs, "WEBHOOK_TIMEOUT_MS") { config.webhookTimeoutMs = v }
+        if let v = try setting(webhookFailOpen, "WEBHOOK_FAIL_OPEN") { config.webhookFailOpen = v }
         if let v = try setting(maxGroupSize, "MAX_GROUP_SIZE") { config.limits.maxGroupSize = v }
         if let v = try setting(friendsOnly ? true : nil, "FRIENDS_ONLY") { config.limits.friendsOnly = v }
         config.databaseURL = try setting(databaseURL, "DATABASE_URL")
@@ -126,6 +132,7 @@ struct Serve: AsyncParsableCommand {
         guard config.messageRate > 0, config.messageBurst >= 1, config.typingRate > 0 else { throw ValidationError("rates must be positive") }
         guard config.userMessageRate > 0, config.userMessageBurst >= 1, config.receiptRate > 0, config.loginLimits.perAccount >= 1
         else { throw ValidationError("rates and login attempts must be positive") }
+        guard (10...60_000).contains(config.webhookTimeoutMs) else { throw ValidationError("webhook timeout must be 10…60000 ms") }
         if let token = config.adminToken, token.utf8.count < 16 { throw ValidationError("the admin token must be at least 16 characters") }
         guard config.limits.maxGroupSize >= 2 else { throw ValidationError("max group size must be at least 2") }
         guard (1...256).contains(config.databasePoolSize) else { throw ValidationError("database pool size must be 1…256") }

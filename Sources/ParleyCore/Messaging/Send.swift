@@ -21,6 +21,7 @@ extension Chat {
         let resolved = try await resolveTarget(request, from: caller)
         let mentions = try mentions(atUsers, in: resolved)
         if request.contentType == "forward" { content = try await forwardSnapshot(content.value, by: caller) }
+        content = try await reviewed(content, type: request.contentType, target: resolved.target, localId: request.localId, by: caller)
         let replied = try await request.replyTo.asyncMap { try await repliedMessage($0, in: resolved.target.conversationId) }
 
         var new = NewMessage(

@@ -39,6 +39,10 @@ public struct ServerConfiguration: Sendable {
     public var filterRules: String?
     /// Failed logins allowed per account and per address in a window.
     public var loginLimits = LoginThrottle.Limits()
+    /// The pre-send webhook: URL, how long to wait, and whether a failure lets the message through.
+    public var webhookURL: String?
+    public var webhookTimeoutMs = 500
+    public var webhookFailOpen = true
     /// The credential of the admin API (`Authorization: Bearer <token>`); the API is off when nil.
     public var adminToken: String?
     /// PostgreSQL instead of the embedded store: `postgres://user:password@host:port/database`.

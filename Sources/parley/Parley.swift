@@ -50,6 +50,7 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("database-pool-size"), help: "PostgreSQL connections for reads (env PARLEY_DATABASE_POOL_SIZE, default 8).") var databasePoolSize: Int?
     @Option(help: "Commit durability: full (fsync each commit) or normal (env PARLEY_DURABILITY).") var durability: String?
     @Option(name: .customLong("node-id"), help: "Node id 0…1023, unique in a cluster (env PARLEY_NODE_ID).") var nodeId: Int?
+    @Option(name: .customLong("log-format"), help: "text or json (one object per line) (env PARLEY_LOG_FORMAT).") var logFormat: String?
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error (env PARLEY_LOG_LEVEL).") var logLevel: String?
 
     func run() async throws {
@@ -110,7 +111,10 @@ struct Serve: AsyncParsableCommand {
         try validate(config)
 
         let level = config.logLevel
+        let format = try setting(logFormat, "LOG_FORMAT") ?? "text"
+        guard ["text", "json"].contains(format) else { throw ValidationError("log format is text or json") }
         LoggingSystem.bootstrap { label in
+            if format == "json" { return JSONLogHandler(label: label, logLevel: level) }
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
             return handler

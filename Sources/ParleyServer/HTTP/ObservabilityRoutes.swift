@@ -14,6 +14,11 @@ struct ObservabilityRoutes {
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(string: exposition())))
         }
+        router.get("openapi.json") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(bytes: OpenAPI.document)))
+        }
         router.get("readyz") { _, _ in
             do {
                 _ = try await chat.store.user(id: "readiness-probe")

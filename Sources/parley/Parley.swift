@@ -44,6 +44,10 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("webhook-fail-open"), help: "true: a failed webhook lets the message through; false: refuses it (env PARLEY_WEBHOOK_FAIL_OPEN, default true).") var webhookFailOpen: Bool?
     @Option(name: .customLong("admin-token"), help: "Credential of the admin API; off without it (env PARLEY_ADMIN_TOKEN).") var adminToken: String?
     @Option(name: .customLong("config"), help: "A JSON configuration file whose keys are these options' long names (env PARLEY_CONFIG).") var configFile: String?
+    @Option(name: .customLong("max-image-bytes"), help: "Largest image a message may declare (env PARLEY_MAX_IMAGE_BYTES, default 20 MiB).") var maxImageBytes: Int64?
+    @Option(name: .customLong("max-video-bytes"), help: "Largest video (env PARLEY_MAX_VIDEO_BYTES, default 500 MiB).") var maxVideoBytes: Int64?
+    @Option(name: .customLong("max-audio-bytes"), help: "Largest audio (env PARLEY_MAX_AUDIO_BYTES, default 50 MiB).") var maxAudioBytes: Int64?
+    @Option(name: .customLong("max-file-bytes"), help: "Largest file (env PARLEY_MAX_FILE_BYTES, default 2 GiB).") var maxFileBytes: Int64?
     @Option(name: .customLong("max-group-size"), help: "Most members of a group (env PARLEY_MAX_GROUP_SIZE, default 10000).") var maxGroupSize: Int?
     @Flag(name: .customLong("friends-only"), help: "Only friends may message each other privately, for every user (env PARLEY_FRIENDS_ONLY=true).") var friendsOnly = false
     @Option(name: .customLong("database-url"), help: "PostgreSQL instead of the embedded store: postgres://user:password@host:port/database (env PARLEY_DATABASE_URL).") var databaseURL: String?
@@ -98,6 +102,10 @@ struct Serve: AsyncParsableCommand {
         config.webhookURL = try setting(webhookURL, "WEBHOOK_URL")
         if let v = try setting(webhookTimeoutMs, "WEBHOOK_TIMEOUT_MS") { config.webhookTimeoutMs = v }
         if let v = try setting(webhookFailOpen, "WEBHOOK_FAIL_OPEN") { config.webhookFailOpen = v }
+        for (kind, flag, name) in [("image", maxImageBytes, "MAX_IMAGE_BYTES"), ("video", maxVideoBytes, "MAX_VIDEO_BYTES"),
+                                   ("audio", maxAudioBytes, "MAX_AUDIO_BYTES"), ("file", maxFileBytes, "MAX_FILE_BYTES")] {
+            if let v = try setting(flag, name) { config.limits.mediaRules[kind]?.maxBytes = v }
+        }
         if let v = try setting(maxGroupSize, "MAX_GROUP_SIZE") { config.limits.maxGroupSize = v }
         if let v = try setting(friendsOnly ? true : nil, "FRIENDS_ONLY") { config.limits.friendsOnly = v }
         config.databaseURL = try setting(databaseURL, "DATABASE_URL")

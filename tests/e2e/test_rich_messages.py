@@ -36,6 +36,7 @@ INVALID = [
     ("custom", {"data": {}}, "content.customType"),
     ("text", {"text": "hi", "extra": 1}, "content.extra"),
     ("hologram", {"x": 1}, "contentType"),
+    ("image", {"url": "https://x/p.png", "mimeType": "application/x-msdownload"}, "content.mimeType"),
 ]
 
 
@@ -51,6 +52,9 @@ def test_every_content_type_is_validated(server):
         reply = send(a, bob.id, content_type, content)
         assert reply["type"] == "error" and reply["data"]["code"] == "bad_request", (content_type, reply)
         assert field.split(".")[-1] in reply["data"]["message"], (field, reply["data"]["message"])
+    # Media rules: a declared size over the kind's limit is too large.
+    huge = send(a, bob.id, "video", {"url": "https://x/v.mp4", "duration": 3, "size": 600 * 1024 * 1024})
+    assert huge["data"]["code"] == "too_large" and "content.size" in huge["data"]["message"]
 
 
 def test_replies_carry_a_quote_and_must_stay_in_the_conversation(server):

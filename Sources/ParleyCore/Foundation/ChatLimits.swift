@@ -20,6 +20,14 @@ public struct ChatLimits: Sendable, Equatable {
     public var editWindowMs: Int64 = 86_400_000
     /// Most kinds of reaction one user puts on one message.
     public var maxReactionsPerUser: Int = 10
+    /// Media rules per content type (G3): the largest `size` accepted, in bytes, and the MIME
+    /// type family a `mimeType` must belong to (`image/…` for images; any for files).
+    public var mediaRules: [String: MediaRule] = [
+        "image": MediaRule(maxBytes: 20 << 20, mimePrefix: "image/"),
+        "video": MediaRule(maxBytes: 500 << 20, mimePrefix: "video/"),
+        "audio": MediaRule(maxBytes: 50 << 20, mimePrefix: "audio/"),
+        "file": MediaRule(maxBytes: 2 << 30, mimePrefix: nil),
+    ]
     /// Most users in `atUsers`.
     public var maxMentions: Int = 100
     /// Most members of a group, the owner included.
@@ -34,4 +42,16 @@ public struct ChatLimits: Sendable, Equatable {
     public var friendsOnly: Bool = false
 
     public init() {}
+}
+
+/// What media of one kind may be.
+public struct MediaRule: Sendable, Equatable {
+    public var maxBytes: Int64
+    /// A `mimeType` must start with this (nil: any).
+    public var mimePrefix: String?
+
+    public init(maxBytes: Int64, mimePrefix: String?) {
+        self.maxBytes = maxBytes
+        self.mimePrefix = mimePrefix
+    }
 }

@@ -59,8 +59,19 @@ enum MessageContent {
         for field in schema {
             if let value = try field.check(fields[field.name]) { normalized[field.name] = value }
         }
+        if let rule = limits.mediaRules[type] { try check(normalized, against: rule, type: type) }
         let value = JSONValue.object(normalized)
         return (value, value.jsonText)
+    }
+
+    /// Media rules: the declared size and MIME type must fit the kind.
+    private static func check(_ fields: [String: JSONValue], against rule: MediaRule, type: String) throws {
+        if case .number(let size)? = fields["size"], size > Double(rule.maxBytes) {
+            throw ChatError(.tooLarge, "'content.size' is over the \(type) limit of \(rule.maxBytes) bytes")
+        }
+        if let prefix = rule.mimePrefix, let mime = fields["mimeType"]?.stringValue, !mime.lowercased().hasPrefix(prefix) {
+            throw ChatError.badRequest("'content.mimeType' of \(type) content must be \(prefix)…")
+        }
     }
 
     /// The plain text a message contributes to search and previews.

@@ -63,6 +63,9 @@ public struct Chat: Sendable {
     /// Validates a client-chosen identifier.
     func requireIdentifier(_ value: String, named name: String) throws {
         if value.isEmpty { throw ChatError.badRequest("'\(name)' must not be empty") }
+        if value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+            throw ChatError.badRequest("'\(name)' must not contain control characters")
+        }
         if value.utf8.count > limits.maxClientIdLength {
             throw ChatError.badRequest("'\(name)' is longer than \(limits.maxClientIdLength) bytes")
         }

@@ -93,3 +93,17 @@ struct FrameFuzzTests {
         }
     }
 }
+
+@Suite("NUL characters")
+struct NULTests {
+    @Test func framesAndBodiesWithNULStringsAreRefused() {
+        let frame = Data(#"{"type":"message","requestId":"r","data":{"receiverId":"a\u0000b","contentType":"text","content":{"text":"x"},"localId":"l"}}"#.utf8)
+        guard case .failure(let violation) = ClientFrame.parse(frame).command else {
+            Issue.record("a NUL in a string must be refused")
+            return
+        }
+        #expect(violation.message.contains("NUL"))
+        #expect(throws: ProtocolViolation.self) { try FrameCoder.decode(FriendRequestBody.self, from: Data(#"{"userId":"e\u0000"}"#.utf8)) }
+        #expect(!FrameCoder.containsNUL(Data(#"{"text":"\u0001 fine"}"#.utf8)))
+    }
+}

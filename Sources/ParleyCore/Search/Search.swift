@@ -75,6 +75,7 @@ extension Chat {
     private func searchText(_ text: String) throws -> String {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard (1...100).contains(trimmed.count) else { throw ChatError.badRequest("'q' must be 1 to 100 characters") }
+        if trimmed.unicodeScalars.contains(where: { $0.value == 0 }) { throw ChatError.badRequest("'q' must not contain NUL") }
         return trimmed
     }
 

@@ -28,6 +28,9 @@ public struct ClientFrame: Sendable, Equatable {
 
     /// Parses one text frame's bytes.
     public static func parse(_ bytes: Data) -> ClientFrame {
+        if FrameCoder.containsNUL(bytes) {
+            return ClientFrame(requestId: nil, command: .failure(ProtocolViolation(message: "strings must not contain NUL (\\u0000) characters")))
+        }
         do {
             return try JSONDecoder().decode(Parsed.self, from: bytes).frame
         } catch let error as DecodingError {

@@ -61,6 +61,15 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
+        // A NATS client over SwiftNIO (core protocol, request/reply, reconnection), for clusters.
+        .target(
+            name: "ParleyNATS",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // Routing of encoded events to the node holding each user's sessions.
         .target(
             name: "ParleyBus",
@@ -135,6 +144,10 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
+        ),
+        .testTarget(
+            name: "ParleyNATSTests",
+            dependencies: ["ParleyNATS", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "ParleyClientTests",

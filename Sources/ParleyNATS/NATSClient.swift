@@ -149,6 +149,28 @@ public final class NATSClient: Sendable {
         return reply
     }
 
+    /// Publishes with a reply subject of its own and waits for the first message on it. For
+    /// replies that keep their original subject (a JetStream pull delivers the stored message
+    /// under its own subject), which the shared inbox cannot match to a request.
+    public func requestOnce(_ subject: String, payload: ByteBuffer = ByteBuffer(), timeout: Duration = .seconds(5)) async throws -> NATSMessage {
+        let inbox = inboxPrefix + ".once." + UUID().uuidString.prefix(8)
+        let subscription = subscribe(inbox)
+        defer { unsubscribe(subscription) }
+        try publish(subject, payload: payload, replyTo: inbox)
+        let first = Task { () -> NATSMessage? in
+            for await message in subscription.messages { return message }
+            return nil
+        }
+        let timer = Task {
+            try await Task.sleep(for: timeout)
+            subscription.continuation.finish()
+        }
+        defer { timer.cancel() }
+        guard let message = await first.value else { throw NATSError.timeout }
+        if message.status == 503 { throw NATSError.noResponders }
+        return message
+    }
+
     /// Waits until the server has processed everything sent before (PING → PONG).
     public func flush(timeout: Duration = .seconds(5)) async throws {
         let timer = Task {

@@ -1,0 +1,217 @@
+import Foundation
+import NIOCore
+
+/// The JetStream subset Parley uses, over a `NATSClient`'s request/reply: streams, publishing
+/// with acknowledgement (and dedupe by message id), durable pull consumers with ack/nak/term and
+/// a delivery limit, and key-value buckets with a max age.
+public struct JetStream: Sendable {
+    public let client: NATSClient
+    public var timeout: Duration
+
+    public init(client: NATSClient, timeout: Duration = .seconds(5)) {
+        self.client = client
+        self.timeout = timeout
+    }
+
+    /// An error the JetStream API answered with.
+    public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
+        public var code: Int
+        public var errorCode: Int
+        public var text: String
+        public var description: String { "JetStream error \(code)/\(errorCode): \(text)" }
+    }
+
+    /// A stream's settings (the fields Parley sets).
+    public struct StreamConfig: Codable, Sendable, Equatable {
+        public var name: String
+        public var subjects: [String]
+        /// `limits` or `workqueue` (each message removed once acknowledged).
+        public var retention: String
+        /// Nanoseconds; 0 keeps messages forever.
+        public var maxAge: Int64
+        public var maxMsgsPerSubject: Int64
+        public var storage: String
+        public var allowDirect: Bool
+        public var duplicateWindow: Int64
+
+        public init(
+            name: String, subjects: [String], retention: String = "limits", maxAge: Duration = .zero,
+            maxMsgsPerSubject: Int64 = -1, storage: String = "file", duplicateWindow: Duration = .seconds(120)
+        ) {
+            self.name = name
+            self.subjects = subjects
+            self.retention = retention
+            self.maxAge = Self.nanoseconds(maxAge)
+            self.maxMsgsPerSubject = maxMsgsPerSubject
+            self.storage = storage
+            self.allowDirect = true
+            self.duplicateWindow = Self.nanoseconds(duplicateWindow)
+        }
+
+        static func nanoseconds(_ duration: Duration) -> Int64 {
+            duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case name, subjects, retention, storage
+            case maxAge = "max_age"
+            case maxMsgsPerSubject = "max_msgs_per_subject"
+            case allowDirect = "allow_direct"
+            case duplicateWindow = "duplicate_window"
+        }
+    }
+
+    /// The answer to a publish: where the message was stored.
+    public struct PubAck: Codable, Sendable, Equatable {
+        public var stream: String
+        public var seq: UInt64
+        public var duplicate: Bool?
+    }
+
+    /// A message fetched from a pull consumer: acknowledge it, or it comes back.
+    public struct Delivered: Sendable {
+        public var message: NATSMessage
+        let client: NATSClient
+
+        /// How many times this message has been delivered (from the ack subject).
+        public var deliveryCount: Int {
+            // $JS.ACK.<stream>.<consumer>.<delivered>.<stream seq>.<consumer seq>.<timestamp>.<pending>
+            let parts = message.replyTo?.split(separator: ".") ?? []
+            return parts.count >= 5 ? Int(parts[4]) ?? 1 : 1
+        }
+
+        public func ack() throws { try reply("+ACK") }
+        /// Redeliver (after the consumer's ack wait, or now).
+        public func nak() throws { try reply("-NAK") }
+        /// Never deliver again.
+        public func term() throws { try reply("+TERM") }
+
+        private func reply(_ text: String) throws {
+            guard let subject = message.replyTo else { return }
+            try client.publish(subject, payload: ByteBuffer(string: text))
+        }
+    }
+
+    // MARK: Streams
+
+    /// Creates a stream, or updates it to `config` when it exists.
+    @discardableResult
+    public func ensureStream(_ config: StreamConfig) async throws -> StreamConfig {
+        do {
+            return try await api("$JS.API.STREAM.CREATE.\(config.name)", body: config, as: StreamInfo.self).config
+        } catch let error as APIError where error.errorCode == 10058 {  // stream name already in use
+            return try await api("$JS.API.STREAM.UPDATE.\(config.name)", body: config, as: StreamInfo.self).config
+        }
+    }
+
+    public func deleteStream(_ name: String) async throws {
+        _ = try await api("$JS.API.STREAM.DELETE.\(name)", body: Empty(), as: Empty.self)
+    }
+
+    /// Publishes and waits until the stream stored the message. With `messageId`, a repeat
+    /// within the stream's duplicate window is stored once (`duplicate` is true).
+    public func publish(_ subject: String, payload: ByteBuffer, messageId: String? = nil) async throws -> PubAck {
+        let reply = try await client.request(
+            subject, payload: payload, headers: messageId.map { ["Nats-Msg-Id": $0] } ?? [:], timeout: timeout)
+        return try Self.decode(reply.payload, as: PubAck.self)
+    }
+
+    // MARK: Pull consumers
+
+    /// Creates (or keeps) a durable pull consumer: explicit acks, redelivery after `ackWait`,
+    /// at most `maxDeliver` deliveries.
+    public func ensureConsumer(stream: String, durable: String, filter: String? = nil, ackWait: Duration = .seconds(30), maxDeliver: Int = 5) async throws {
+        struct Config: Encodable {
+            var durable_name: String
+            var ack_policy = "explicit"
+            var ack_wait: Int64
+            var max_deliver: Int
+            var filter_subject: String?
+        }
+        struct Request: Encodable {
+            var stream_name: String
+            var config: Config
+        }
+        let request = Request(
+            stream_name: stream,
+            config: Config(durable_name: durable, ack_wait: StreamConfig.nanoseconds(ackWait), max_deliver: maxDeliver, filter_subject: filter))
+        _ = try await api("$JS.API.CONSUMER.DURABLE.CREATE.\(stream).\(durable)", body: request, as: Empty.self)
+    }
+
+    /// The next message for a pull consumer, waiting up to `wait`; nil when none came.
+    public func next(stream: String, durable: String, wait: Duration = .seconds(1)) async throws -> Delivered? {
+        struct Next: Encodable {
+            var batch = 1
+            var expires: Int64
+        }
+        let body = ByteBuffer(bytes: try JSONEncoder().encode(Next(expires: StreamConfig.nanoseconds(wait))))
+        let reply: NATSMessage
+        do {
+            reply = try await client.requestOnce(
+                "$JS.API.CONSUMER.MSG.NEXT.\(stream).\(durable)", payload: body, timeout: wait + .seconds(2))
+        } catch NATSError.timeout {
+            return nil
+        }
+        if let status = reply.status, status == 404 || status == 408 || status == 409 { return nil }
+        return Delivered(message: reply, client: client)
+    }
+
+    // MARK: Key-value buckets
+
+    /// A key-value bucket (`KV_<name>`): one value per key, every value expiring after `maxAge`.
+    public func ensureBucket(_ name: String, maxAge: Duration) async throws {
+        try await ensureStream(StreamConfig(
+            name: "KV_\(name)", subjects: ["$KV.\(name).>"], maxAge: maxAge, maxMsgsPerSubject: 1, duplicateWindow: min(maxAge, .seconds(120))))
+    }
+
+    public func put(bucket: String, key: String, value: ByteBuffer) async throws {
+        _ = try await publish("$KV.\(bucket).\(key)", payload: value)
+    }
+
+    /// The value of a key; nil when it never was or has expired.
+    public func get(bucket: String, key: String) async throws -> ByteBuffer? {
+        struct Get: Encodable { var last_by_subj: String }
+        struct Stored: Decodable {
+            struct Message: Decodable { var data: String? }
+            var message: Message
+        }
+        do {
+            let stored = try await api("$JS.API.STREAM.MSG.GET.KV_\(bucket)", body: Get(last_by_subj: "$KV.\(bucket).\(key)"), as: Stored.self)
+            guard let data = stored.message.data.flatMap({ Data(base64Encoded: $0) }) else { return ByteBuffer() }
+            return ByteBuffer(bytes: data)
+        } catch let error as APIError where error.code == 404 {
+            return nil
+        }
+    }
+
+    // MARK: The API
+
+    private struct StreamInfo: Decodable {
+        var config: StreamConfig
+    }
+
+    private struct Empty: Codable {}
+
+    private struct APIErrorBody: Decodable {
+        struct Detail: Decodable {
+            var code: Int
+            var err_code: Int?
+            var description: String?
+        }
+        var error: Detail?
+    }
+
+    private func api<Body: Encodable, Answer: Decodable>(_ subject: String, body: Body, as type: Answer.Type) async throws -> Answer {
+        let payload = ByteBuffer(bytes: try JSONEncoder().encode(body))
+        let reply = try await client.request(subject, payload: payload, timeout: timeout)
+        return try Self.decode(reply.payload, as: type)
+    }
+
+    private static func decode<Answer: Decodable>(_ payload: ByteBuffer, as type: Answer.Type) throws -> Answer {
+        let data = Data(payload.readableBytesView)
+        if let failure = try? JSONDecoder().decode(APIErrorBody.self, from: data), let error = failure.error {
+            throw APIError(code: error.code, errorCode: error.err_code ?? 0, text: error.description ?? "")
+        }
+        return try JSONDecoder().decode(type, from: data)
+    }
+}

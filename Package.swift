@@ -74,7 +74,8 @@ let package = Package(
         .target(
             name: "ParleyBus",
             dependencies: [
-                "ParleyProtocol",
+                "ParleyProtocol", "ParleyNATS",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
@@ -92,7 +93,7 @@ let package = Package(
         .target(
             name: "ParleyServer",
             dependencies: [
-                "ParleyCore", "ParleySQLite", "ParleyPostgres", "ParleyBus", "ParleyProtocol", "ParleyStore", "CZlib",
+                "ParleyCore", "ParleySQLite", "ParleyPostgres", "ParleyBus", "ParleyNATS", "ParleyProtocol", "ParleyStore", "CZlib",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWSCompression", package: "hummingbird-websocket"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),

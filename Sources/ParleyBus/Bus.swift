@@ -9,6 +9,14 @@ public protocol Bus: Sendable {
     func publish(_ event: BusEvent) async
     /// Sets the receiver of this node's events. Called once, at start-up.
     func attach(_ sink: any BusSink)
+    /// This node now holds sessions of `userId` (or no longer does): events for that user must
+    /// reach it (or need not).
+    func holds(_ userId: String, _ holding: Bool)
+}
+
+extension Bus {
+    /// One node holds everything: nothing to announce.
+    public func holds(_ userId: String, _ holding: Bool) {}
 }
 
 /// What receives routed events on a node: the gateway's session registry.
@@ -22,6 +30,8 @@ public enum BusEvent: Sendable {
     case deliver(Delivery)
     /// Close matching sessions, after writing a last frame to them.
     case disconnect(Disconnect)
+    /// A group's members changed: every node forgets its cached member list.
+    case rosterChanged(conversationId: String)
 }
 
 /// A frame, encoded once, for every online session of `recipients`.

@@ -71,6 +71,17 @@ public struct Chat: Sendable {
         }
     }
 
+    /// Forgets the cached members of a group (its membership changed, here or on another node).
+    public func forgetRoster(_ conversationId: String) {
+        rosters.invalidate(conversationId)
+    }
+
+    /// After a membership change: every node forgets the group's cached members.
+    func membersChanged(_ conversationId: String) async {
+        rosters.invalidate(conversationId)
+        await bus.publish(.rosterChanged(conversationId: conversationId))
+    }
+
     /// The members of a conversation (group members come from the roster cache).
     func memberIds(of conversationId: String) async throws -> [String] {
         if ConversationID.type(of: conversationId) == .group { return try await rosters.members(of: conversationId) }

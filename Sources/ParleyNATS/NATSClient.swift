@@ -11,11 +11,14 @@ public final class NATSSubscription: Sendable {
     let sid: Int
     public let messages: AsyncStream<NATSMessage>
     let continuation: AsyncStream<NATSMessage>.Continuation
+    /// Called on the event loop for each message instead of the stream (no task per subscription).
+    let handler: (@Sendable (NATSMessage) -> Void)?
 
-    init(sid: Int, subject: String, queue: String?) {
+    init(sid: Int, subject: String, queue: String?, handler: (@Sendable (NATSMessage) -> Void)? = nil) {
         self.sid = sid
         self.subject = subject
         self.queue = queue
+        self.handler = handler
         (messages, continuation) = AsyncStream.makeStream(of: NATSMessage.self, bufferingPolicy: .bufferingNewest(65_536))
     }
 }
@@ -108,10 +111,10 @@ public final class NATSClient: Sendable {
     }
 
     /// Subscribes; `queue` makes it one of a queue group (each message goes to one member).
-    public func subscribe(_ subject: String, queue: String? = nil) -> NATSSubscription {
+    public func subscribe(_ subject: String, queue: String? = nil, handler: (@Sendable (NATSMessage) -> Void)? = nil) -> NATSSubscription {
         let subscription = state.withLock { s in
             defer { s.nextSid += 1 }
-            let subscription = NATSSubscription(sid: s.nextSid, subject: subject, queue: queue)
+            let subscription = NATSSubscription(sid: s.nextSid, subject: subject, queue: queue, handler: handler)
             s.subscriptions[subscription.sid] = subscription
             return subscription
         }
@@ -251,7 +254,11 @@ public final class NATSClient: Sendable {
                 return (s.subscriptions[sid], nil)
             }
             if let reply { reply.resume(returning: message) }
-            subscription?.continuation.yield(message)
+            if let handler = subscription?.handler {
+                handler(message)
+            } else {
+                subscription?.continuation.yield(message)
+            }
         case .ping:
             channel.writeAndFlush(ByteBuffer(string: "PONG\r\n"), promise: nil)
         case .pong:

@@ -6,6 +6,7 @@ import HummingbirdWSCompression
 import Logging
 import NIOCore
 import ParleyBus
+import ParleyNATS
 import ParleyCore
 import ParleyPostgres
 import ParleySQLite
@@ -39,7 +40,8 @@ public struct ParleyNode: Sendable {
 
     private func serve(store: any Store, onListening: @escaping @Sendable (Int) async -> Void) async throws {
         let config = configuration
-        let bus = LocalBus()
+        let (bus, nats) = try await openBus()
+        defer { if let nats { Task { await nats.close() } } }
         let ids = Snowflake(node: config.nodeId)
         let rules = try ContentRules(path: config.filterRules)
         let hook = try config.webhookURL.map { text -> WebhookSendHook in
@@ -54,7 +56,7 @@ public struct ParleyNode: Sendable {
             store: store, bus: bus, hasher: hasher, signer: AccessTokenSigner(secret: try jwtSecret()),
             lifetimes: config.tokens, ids: ids, decoyHash: try await hasher.hash("decoy-password-for-timing"),
             throttle: LoginThrottle(limits: config.loginLimits), metrics: chat.metrics)
-        let registry = SessionRegistry()
+        let registry = SessionRegistry(bus: bus, forgetRoster: { chat.forgetRoster($0) })
         bus.attach(registry)
         let presence = Presence(chat: chat)
         let gateway = Gateway(chat: chat, presence: presence, registry: registry, configuration: config, logger: logger)
@@ -71,6 +73,14 @@ public struct ParleyNode: Sendable {
             },
             logger: logger)
         try await app.runService()
+    }
+
+    /// The bus: NATS when a URL is configured (a cluster), in-process otherwise.
+    private func openBus() async throws -> (any Bus, NATSClient?) {
+        guard let url = configuration.natsURL else { return (LocalBus(), nil) }
+        let client = try NATSClient(url: url, name: "parley-node-\(configuration.nodeId)", logger: logger)
+        try await client.connect()
+        return (NATSBus(client: client, logger: logger), client)
     }
 
     /// The configured store: PostgreSQL with a database URL, the embedded SQLite otherwise.

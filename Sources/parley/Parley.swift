@@ -51,6 +51,7 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("max-group-size"), help: "Most members of a group (env PARLEY_MAX_GROUP_SIZE, default 10000).") var maxGroupSize: Int?
     @Flag(name: .customLong("friends-only"), help: "Only friends may message each other privately, for every user (env PARLEY_FRIENDS_ONLY=true).") var friendsOnly = false
     @Option(name: .customLong("database-url"), help: "PostgreSQL instead of the embedded store: postgres://user:password@host:port/database (env PARLEY_DATABASE_URL).") var databaseURL: String?
+    @Option(name: .customLong("nats-url"), help: "Join a cluster through NATS: nats://host:port (env PARLEY_NATS_URL); needs --database-url.") var natsURL: String?
     @Option(name: .customLong("database-pool-size"), help: "PostgreSQL connections for reads (env PARLEY_DATABASE_POOL_SIZE, default 8).") var databasePoolSize: Int?
     @Option(help: "Commit durability: full (fsync each commit) or normal (env PARLEY_DURABILITY).") var durability: String?
     @Option(name: .customLong("node-id"), help: "Node id 0…1023, unique in a cluster (env PARLEY_NODE_ID).") var nodeId: Int?
@@ -109,6 +110,7 @@ struct Serve: AsyncParsableCommand {
         if let v = try setting(maxGroupSize, "MAX_GROUP_SIZE") { config.limits.maxGroupSize = v }
         if let v = try setting(friendsOnly ? true : nil, "FRIENDS_ONLY") { config.limits.friendsOnly = v }
         config.databaseURL = try setting(databaseURL, "DATABASE_URL")
+        config.natsURL = try setting(natsURL, "NATS_URL")
         if let v = try setting(databasePoolSize, "DATABASE_POOL_SIZE") { config.databasePoolSize = v }
         if let v = try setting(durability, "DURABILITY") { config.durability = v }
         if let v = try setting(nodeId, "NODE_ID") { config.nodeId = v }
@@ -147,6 +149,9 @@ struct Serve: AsyncParsableCommand {
         guard (10...60_000).contains(config.webhookTimeoutMs) else { throw ValidationError("webhook timeout must be 10…60000 ms") }
         if let token = config.adminToken, token.utf8.count < 16 { throw ValidationError("the admin token must be at least 16 characters") }
         guard config.limits.maxGroupSize >= 2 else { throw ValidationError("max group size must be at least 2") }
+        if config.natsURL != nil, config.databaseURL == nil {
+            throw ValidationError("a cluster (--nats-url) needs a shared database (--database-url)")
+        }
         guard (1...256).contains(config.databasePoolSize) else { throw ValidationError("database pool size must be 1…256") }
         guard ["full", "normal"].contains(config.durability) else { throw ValidationError("durability is full or normal") }
         guard (0..<1024).contains(config.nodeId) else { throw ValidationError("node id must be 0…1023") }

@@ -72,7 +72,7 @@ extension Chat {
     /// Applies a change to a group and delivers the notifications stored with it.
     func apply(_ change: GroupChange, to group: GroupRecord, notices: [NewNotification]) async throws {
         let records = try await store.changeGroup(id: group.id, change, at: clock.now(), notices: notices)
-        rosters.invalidate(group.conversationId)
+        await membersChanged(group.conversationId)
         await deliver(records)
     }
 

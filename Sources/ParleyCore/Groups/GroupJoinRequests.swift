@@ -83,7 +83,7 @@ extension Chat {
         else {
             throw ChatError(.conflict, "this request was already decided")
         }
-        rosters.invalidate(group.conversationId)
+        await membersChanged(group.conversationId)
         await deliver(records)
         return RequestReceipt(requestId: request.id, status: accept ? "accepted" : "rejected")
     }

@@ -19,7 +19,7 @@ extension Chat {
             createdAt: now, updatedAt: now)
         let notices = address(invitation(to: group, by: caller.userId), to: memberIds)
         let records = try await store.createGroup(group, memberIds: memberIds, notices: notices)
-        rosters.invalidate(group.conversationId)
+        await membersChanged(group.conversationId)
         await deliver(records)
         return GroupCreated(groupId: group.id, conversationId: group.conversationId)
     }

@@ -45,6 +45,8 @@ public struct ServerConfiguration: Sendable {
     public var webhookFailOpen = true
     /// The credential of the admin API (`Authorization: Bearer <token>`); the API is off when nil.
     public var adminToken: String?
+    /// NATS for a cluster: `nats://host:port`; one node alone without it.
+    public var natsURL: String?
     /// PostgreSQL instead of the embedded store: `postgres://user:password@host:port/database`.
     public var databaseURL: String?
     /// Pooled PostgreSQL connections for reads (the writer has its own).

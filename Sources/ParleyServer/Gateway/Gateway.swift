@@ -3,6 +3,7 @@ import HummingbirdWebSocket
 import Logging
 import NIOCore
 import NIOWebSocket
+import ParleyBus
 import ParleyCore
 import ParleyProtocol
 
@@ -34,11 +35,14 @@ struct Gateway: Sendable {
         chat.metrics.connectionsAccepted.add()
         chat.metrics.connections.add(1)
         defer { chat.metrics.connections.add(-1) }
+        let kicked = chat.frames.kicked(reason: "replaced", message: "This device signed in again elsewhere.")
         for replaced in registry.add(session) {
-            replaced.close(
-                code: CloseCodes.kicked, reason: "replaced",
-                finalFrame: chat.frames.kicked(reason: "replaced", message: "This device signed in again elsewhere."))
+            replaced.close(code: CloseCodes.kicked, reason: "replaced", finalFrame: kicked)
         }
+        // The device's older session may sit on another node of a cluster.
+        await chat.bus.publish(.disconnect(Disconnect(
+            userId: session.userId, deviceId: session.deviceId, sparedSession: session.id, finalFrame: kicked,
+            closeCode: CloseCodes.kicked, reason: "replaced")))
         await presence.connected(session.caller, deviceId: session.deviceId, platform: session.platform)
         await read(session, from: inbound)
         registry.remove(session)

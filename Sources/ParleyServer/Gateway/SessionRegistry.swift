@@ -7,25 +7,39 @@ import Synchronization
 /// handed to each matching session's queue, already encoded.
 final class SessionRegistry: BusSink {
     private let sessions = Mutex<[String: [ClientSession]]>([:])
+    /// Told when this node starts or stops holding a user's sessions (cluster routing).
+    private let bus: any Bus
+    /// Forgets a cached group member list (another node changed the group).
+    private let forgetRoster: @Sendable (String) -> Void
+
+    init(bus: any Bus, forgetRoster: @escaping @Sendable (String) -> Void) {
+        self.bus = bus
+        self.forgetRoster = forgetRoster
+    }
 
     /// Adds a session and returns the sessions it replaces (same user and device).
     func add(_ session: ClientSession) -> [ClientSession] {
-        sessions.withLock { all in
+        let (replaced, first) = sessions.withLock { all in
             var mine = all[session.userId] ?? []
+            let first = mine.isEmpty
             let replaced = mine.filter { $0.deviceId == session.deviceId }
             mine.removeAll { $0.deviceId == session.deviceId }
             mine.append(session)
             all[session.userId] = mine
-            return replaced
+            return (replaced, first)
         }
+        if first { bus.holds(session.userId, true) }
+        return replaced
     }
 
     func remove(_ session: ClientSession) {
-        sessions.withLock { all in
-            guard var mine = all[session.userId] else { return }
+        let last = sessions.withLock { all -> Bool in
+            guard var mine = all[session.userId] else { return false }
             mine.removeAll { $0 === session }
             all[session.userId] = mine.isEmpty ? nil : mine
+            return mine.isEmpty
         }
+        if last { bus.holds(session.userId, false) }
     }
 
     /// The sessions of one user on this node.
@@ -60,6 +74,8 @@ final class SessionRegistry: BusSink {
             for (outbox, targets) in byLoop.values {
                 outbox.post(delivery.frame, to: targets)
             }
+        case .rosterChanged(let conversationId):
+            forgetRoster(conversationId)
         case .disconnect(let order):
             for session in sessions(of: order.userId) where Self.matches(session, order) {
                 session.close(code: order.closeCode, reason: order.reason, finalFrame: order.finalFrame)

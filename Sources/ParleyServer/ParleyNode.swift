@@ -72,7 +72,11 @@ public struct ParleyNode: Sendable {
                 await onListening(channel.localAddress?.port ?? config.port)
             },
             logger: logger)
-        try await app.runService()
+        // The drain is last, so it is the first to hear of a graceful shutdown: sessions are
+        // told to reconnect before the HTTP server stops.
+        let group = ServiceGroup(configuration: .init(
+            services: [app, Drain(gateway: gateway, logger: logger)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
     }
 
     /// The bus: NATS when a URL is configured (a cluster), in-process otherwise.
@@ -157,6 +161,26 @@ struct RulesWatch: Service {
     func run() async throws {
         await cancelWhenGracefulShutdown {
             await rules.watch { count in logger.notice("content rules reloaded", metadata: ["rules": "\(count)"]) }
+        }
+    }
+}
+
+/// Graceful drain: when the node is asked to stop (SIGTERM, SIGINT), every session is told to
+/// reconnect (close 1012, "service restart") and the node waits, at most 10 s, for them to go,
+/// so clients move to another node. A send in flight still commits; its ack may not reach the
+/// client, which resends under the same `localId` and gets the same ack.
+struct Drain: Service {
+    let gateway: Gateway
+    let logger: Logger
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        let sessions = gateway.registry.all()
+        logger.notice("draining", metadata: ["sessions": "\(sessions.count)"])
+        for session in sessions { session.close(code: CloseCodes.serviceRestart, reason: "node shutting down; reconnect") }
+        let deadline = ContinuousClock.now + .seconds(10)
+        while gateway.registry.counts.sessions > 0, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(50))
         }
     }
 }

@@ -39,3 +39,27 @@ def test_restart_keeps_everything(node):
     assert a.request("message", text_message(bob.id, "after"))["data"]["seq"] == 5
     retry = a.request("message", text_message(bob.id, "dup", acks[0]["localId"]))["data"]
     assert retry == acks[0]
+
+
+def test_a_stopping_node_tells_sessions_to_reconnect_and_loses_nothing():
+    import signal
+    from websockets.exceptions import ConnectionClosed
+    from parley import Server, text_message
+    node = Server().start()
+    try:
+        alice, bob = node.register(), node.register()
+        a, b = alice.connect(), bob.connect()
+        acked = [a.request("message", text_message(bob.id, f"before {i}"))["data"] for i in range(5)]
+        node.process.send_signal(signal.SIGTERM)
+        for sock in (a, b):
+            try:
+                while True:
+                    sock.conn.recv(timeout=10)
+            except ConnectionClosed as closed:
+                assert closed.rcvd is not None and closed.rcvd.code == 1012, closed
+        assert node.process.wait(20) == 0
+        node.start()
+        history = bob.get(f"/v1/conversations/{acked[0]['conversationId']}/messages", afterSeq=0).json()["messages"]
+        assert [m["messageId"] for m in history] == [x["messageId"] for x in acked]
+    finally:
+        node.cleanup()

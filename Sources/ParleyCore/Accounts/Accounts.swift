@@ -237,4 +237,6 @@ public enum CloseCodes {
     public static let idleTimeout: UInt16 = 4002
     /// Repeated abuse of limits.
     public static let policyViolation: UInt16 = 1008
+    /// The node is shutting down: reconnect (to another node).
+    public static let serviceRestart: UInt16 = 1012
 }

@@ -32,6 +32,8 @@ public final class SQLiteStore: Store {
         // beginning and stay small; the `Checkpointer` has copied most pages by then, so this
         // is cheap (see `Checkpointer`).
         try writeConnection.execute("PRAGMA wal_autocheckpoint = 1000")
+        // After a checkpoint restarts the WAL, give back what a burst made it grow beyond 16 MiB.
+        try writeConnection.execute("PRAGMA journal_size_limit = 16777216")
         try Migrations.apply(to: writeConnection)
         let version = try writeConnection.first(
             "SELECT MAX(COALESCE((SELECT MAX(version) FROM conversations), 0), COALESCE((SELECT MAX(version) FROM members), 0))"

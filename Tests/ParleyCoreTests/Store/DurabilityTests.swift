@@ -114,6 +114,9 @@ struct WriteAheadLogTests {
                 replyTo: nil, createdAt: Int64(index)))
         }
         let size = try FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int ?? 0
-        #expect(size < 16 << 20, "the WAL grew to \(size) bytes")
+        // These commits write ≈ 100 MB of WAL frames in all: a WAL that never restarts ends near
+        // that. Restarting at 1,000 pages keeps it near 4 MB; the bound leaves room for a machine
+        // so busy (CI runs suites in parallel) that a few restarts come late.
+        #expect(size < 48 << 20, "the WAL grew to \(size) bytes")
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import ParleyCore
 import ParleyProtocol
 
@@ -42,6 +43,29 @@ struct WebhookSendHook: SendHook {
         var description: String
     }
 
+    /// The webhook's answer, or a failure once the timeout passes, whether or not the HTTP call
+    /// notices its cancellation (a structured task group would wait for it).
+    private func answer(to request: URLRequest) async throws -> (Data, URLResponse) {
+        let session = self.session
+        let timeout = self.timeout
+        let once = Once()
+        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<(Data, URLResponse), any Error>) in
+            let call = Task {
+                do {
+                    let answer = try await session.data(for: request)
+                    if once.claim() { continuation.resume(returning: answer) }
+                } catch {
+                    if once.claim() { continuation.resume(throwing: error) }
+                }
+            }
+            Task {
+                try? await Task.sleep(for: timeout)
+                call.cancel()
+                if once.claim() { continuation.resume(throwing: Failure(description: "no answer within \(timeout)")) }
+            }
+        }
+    }
+
     private func request(for message: PendingMessage) -> URLRequest {
         var request = URLRequest(url: url)
         request.httpMethod = "POST"
@@ -51,17 +75,7 @@ struct WebhookSendHook: SendHook {
     }
 
     func review(_ message: PendingMessage) async throws -> SendDecision {
-        let request = self.request(for: message)
-        let session = self.session
-        let (data, response) = try await withThrowingTaskGroup(of: (Data, URLResponse).self) { group in
-            group.addTask { try await session.data(for: request) }
-            group.addTask {
-                try await Task.sleep(for: timeout)
-                throw Failure(description: "no answer within \(timeout)")
-            }
-            defer { group.cancelAll() }
-            return try await group.next()!
-        }
+        let (data, response) = try await answer(to: request(for: message))
         guard let status = (response as? HTTPURLResponse)?.statusCode, (200..<300).contains(status) else {
             throw Failure(description: "webhook answered \((response as? HTTPURLResponse)?.statusCode ?? 0)")
         }
@@ -75,4 +89,10 @@ struct WebhookSendHook: SendHook {
         default: throw Failure(description: "unknown action '\(answer.action.prefix(32))'")
         }
     }
+}
+
+/// True for the first caller only: which of the answer and the timeout resumes the send.
+private final class Once: Sendable {
+    private let taken = Atomic<Bool>(false)
+    func claim() -> Bool { !taken.exchange(true, ordering: .relaxed) }
 }

@@ -6,12 +6,11 @@ import Testing
 /// The SDK against a real node: dropped connections, restarts, token expiry, ordering.
 @Suite("Client reliability", .serialized)
 struct ReliabilityTests {
-    private func name(_ prefix: String) -> String { prefix + "-" + UUID().uuidString.prefix(8).lowercased() }
 
     @Test func sendsSurviveDroppedConnectionsExactlyOnce() async throws {
         let node = TestNode()
         try await node.start()
-        let alice = try await node.register(name("alice")), bob = try await node.register(name("bob"))
+        let alice = try await node.register(TestNode.uniqueName("alice")), bob = try await node.register(TestNode.uniqueName("bob"))
         let bobLog = EventLog(bob)
         await alice.start()
         await bob.start()
@@ -40,7 +39,7 @@ struct ReliabilityTests {
     @Test func sendsWaitOutANodeRestart() async throws {
         let node = TestNode()
         try await node.start()
-        let alice = try await node.register(name("alice")), bob = try await node.register(name("bob"))
+        let alice = try await node.register(TestNode.uniqueName("alice")), bob = try await node.register(TestNode.uniqueName("bob"))
         let aliceLog = EventLog(alice)
         await alice.start()
         try await aliceLog.waitUntil { await $0.connections == 1 }
@@ -65,8 +64,8 @@ struct ReliabilityTests {
     @Test func missedMessagesAreFilledInOrderAfterReconnecting() async throws {
         let node = TestNode()
         try await node.start()
-        let bobName = name("bob")
-        let alice = try await node.register(name("alice"))
+        let bobName = TestNode.uniqueName("bob")
+        let alice = try await node.register(TestNode.uniqueName("alice"))
         // Bob comes back slowly, so messages pile up while he is away.
         let bob = try await node.register(bobName, backoff: Backoff(base: .milliseconds(600), cap: .milliseconds(600), jitter: 0))
         let bobLog = EventLog(bob)
@@ -93,8 +92,8 @@ struct ReliabilityTests {
     @Test func aThirdDeviceSeesBothSidesInOrder() async throws {
         let node = TestNode()
         try await node.start()
-        let bobName = name("bob")
-        let alice = try await node.register(name("alice")), bob = try await node.register(bobName)
+        let bobName = TestNode.uniqueName("bob")
+        let alice = try await node.register(TestNode.uniqueName("alice")), bob = try await node.register(bobName)
         let watcher = try await node.login(bobName, device: "tablet")
         let watcherLog = EventLog(watcher)
         await watcher.start()
@@ -121,7 +120,7 @@ struct ReliabilityTests {
     @Test func tokensAreRefreshedBeforeTheyExpire() async throws {
         let node = TestNode { $0.tokens.accessSeconds = 2 }
         try await node.start()
-        let alice = try await node.register(name("alice"))
+        let alice = try await node.register(TestNode.uniqueName("alice"))
         let log = EventLog(alice)
         let original = try await alice.accessToken()
         await alice.start()
@@ -147,7 +146,7 @@ struct ReliabilityTests {
     @Test func aReplacedSessionStopsInsteadOfFighting() async throws {
         let node = TestNode()
         try await node.start()
-        let username = name("carol")
+        let username = TestNode.uniqueName("carol")
         let first = try await node.register(username, device: "phone")
         let log = EventLog(first)
         await first.start()

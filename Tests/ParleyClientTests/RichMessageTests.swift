@@ -6,12 +6,11 @@ import Testing
 /// The SDK's replies, edits, reactions, deletes and search against a real node.
 @Suite("Client rich messages", .serialized)
 struct RichMessageTests {
-    private func name(_ prefix: String) -> String { prefix + "-" + UUID().uuidString.prefix(8).lowercased() }
 
     @Test func replyEditReactDeleteAndSearch() async throws {
         let node = TestNode()
         try await node.start()
-        let alice = try await node.register(name("alice")), bob = try await node.register(name("bob"))
+        let alice = try await node.register(TestNode.uniqueName("alice")), bob = try await node.register(TestNode.uniqueName("bob"))
         let bobLog = EventLog(bob)
         await alice.start()
         await bob.start()

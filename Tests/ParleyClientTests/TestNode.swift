@@ -62,6 +62,9 @@ final class TestNode: Sendable {
 
     static let fastBackoff = Backoff(base: .milliseconds(50), cap: .milliseconds(400))
 
+    /// A username no other test uses.
+    static func uniqueName(_ prefix: String) -> String { prefix + "-" + UUID().uuidString.prefix(8).lowercased() }
+
     /// A client for a new user `username` on this node, logged in but not started.
     func register(_ username: String, device: String = "phone", backoff: Backoff = fastBackoff) async throws -> ParleyClient {
         let client = ParleyClient(configuration: ClientConfiguration(serverURL: url, deviceId: device, reconnect: backoff, gapTimeout: .milliseconds(200)))

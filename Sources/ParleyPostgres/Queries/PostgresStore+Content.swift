@@ -113,7 +113,7 @@ extension PostgresStore {
                   AND m.message_id NOT IN (SELECT message_id FROM hidden_messages WHERE user_id = $2)
                   AND NOT m.recalled
                 """
-            var values: [PGValue] = [.text("%" + Self.likeEscaped(search.text) + "%"), .text(search.userId)]
+            var values: [PGValue] = [.text(StoredText.containing(search.text)), .text(search.userId)]
             func bind(_ value: PGValue) -> String {
                 values.append(value)
                 return "$\(values.count)"
@@ -143,7 +143,7 @@ extension PostgresStore {
         let ids = try await read {
             try await $0.all(
                 "SELECT id FROM users WHERE username ILIKE $1 OR display_name ILIKE $1 ORDER BY username LIMIT $2",
-                [.text("%" + Self.likeEscaped(text) + "%"), .integer(Int64(limit))]) { try $0.text(0) }
+                [.text(StoredText.containing(text)), .integer(Int64(limit))]) { try $0.text(0) }
         }
         let users = try await self.users(ids: ids)
         return ids.compactMap { id in users.first { $0.id == id } }
@@ -156,16 +156,12 @@ extension PostgresStore {
                 SELECT g.id, (SELECT COUNT(*) FROM members m WHERE m.conversation_id = 'g_' || g.id)
                 FROM groups g WHERE g.dismissed_at IS NULL AND g.name ILIKE $1 ORDER BY g.created_at DESC LIMIT $2
                 """,
-                [.text("%" + Self.likeEscaped(text) + "%"), .integer(Int64(limit))]) { (try $0.text(0), Int(try $0.int(1))) }
+                [.text(StoredText.containing(text)), .integer(Int64(limit))]) { (try $0.text(0), Int(try $0.int(1))) }
         }
         var groups: [(group: GroupRecord, members: Int)] = []
         for (id, members) in found {
             if let group = try await self.group(id: id) { groups.append((group, members)) }
         }
         return groups
-    }
-
-    static func likeEscaped(_ text: String) -> String {
-        text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
     }
 }

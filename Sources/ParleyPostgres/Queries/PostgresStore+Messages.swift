@@ -15,15 +15,9 @@ extension PostgresStore {
             recalled: try row.bool(10), isEvent: try row.bool(11), editedAt: try row.optionalInt(12))
     }
 
-    static func encodeList(_ list: [String]) -> String? {
-        if list.isEmpty { return nil }
-        return (try? JSONEncoder().encode(list)).map { String(decoding: $0, as: UTF8.self) }
-    }
+    static func encodeList(_ list: [String]) -> String? { StoredText.list(list) }
 
-    static func decodeList(_ text: String?) -> [String] {
-        guard let text, let data = text.data(using: .utf8) else { return [] }
-        return (try? JSONDecoder().decode([String].self, from: data)) ?? []
-    }
+    static func decodeList(_ text: String?) -> [String] { StoredText.list(from: text) }
 
     /// A message by id: its reference gives the partition key, so one partition is read.
     static func message(id: String, in sql: SQLSession) async throws -> MessageRecord? {

@@ -113,7 +113,7 @@ extension SQLiteStore {
                   AND s.conversation_id IN (SELECT conversation_id FROM members WHERE user_id = ?)
                   AND s.message_id NOT IN (SELECT message_id FROM hidden_messages WHERE user_id = ?)
                 """
-            var values: [SQLValue] = [.text("%" + Self.likeEscaped(search.text) + "%"), .text(search.userId), .text(search.userId)]
+            var values: [SQLValue] = [.text(StoredText.containing(search.text)), .text(search.userId), .text(search.userId)]
             if let id = search.conversationId { sql += " AND s.conversation_id = ?"; values.append(.text(id)) }
             if let sender = search.senderId { sql += " AND m.sender_id = ?"; values.append(.text(sender)) }
             if let from = search.from { sql += " AND m.created_at >= ?"; values.append(.integer(from)) }
@@ -141,7 +141,7 @@ extension SQLiteStore {
         let ids = try await read { db in
             try db.all(
                 "SELECT id FROM users WHERE username LIKE ? ESCAPE '\\' OR display_name LIKE ? ESCAPE '\\' ORDER BY username LIMIT ?",
-                [.text("%" + Self.likeEscaped(text) + "%"), .text("%" + Self.likeEscaped(text) + "%"), .integer(Int64(limit))]) { $0.text(0) }
+                [.text(StoredText.containing(text)), .text(StoredText.containing(text)), .integer(Int64(limit))]) { $0.text(0) }
         }
         let users = try await self.users(ids: ids)
         return ids.compactMap { id in users.first { $0.id == id } }
@@ -151,7 +151,7 @@ extension SQLiteStore {
         let ids = try await read { db in
             try db.all(
                 "SELECT id FROM groups WHERE dismissed_at IS NULL AND name LIKE ? ESCAPE '\\' ORDER BY created_at DESC LIMIT ?",
-                [.text("%" + Self.likeEscaped(text) + "%"), .integer(Int64(limit))]) { $0.text(0) }
+                [.text(StoredText.containing(text)), .integer(Int64(limit))]) { $0.text(0) }
         }
         var found: [(group: GroupRecord, members: Int)] = []
         for id in ids {
@@ -159,10 +159,5 @@ extension SQLiteStore {
             found.append((group, try await memberIds(conversationId: group.conversationId).count))
         }
         return found
-    }
-
-    /// `text` with LIKE's wildcards escaped (escape character `\`).
-    static func likeEscaped(_ text: String) -> String {
-        text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
     }
 }

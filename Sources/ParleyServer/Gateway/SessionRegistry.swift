@@ -19,27 +19,26 @@ final class SessionRegistry: BusSink {
 
     /// Adds a session and returns the sessions it replaces (same user and device).
     func add(_ session: ClientSession) -> [ClientSession] {
-        let (replaced, first) = sessions.withLock { all in
+        // The bus is told inside the lock, so a user's first session and another's removal of
+        // the last one cannot reach it in the wrong order.
+        sessions.withLock { all in
             var mine = all[session.userId] ?? []
-            let first = mine.isEmpty
+            if mine.isEmpty { bus.holds(session.userId, true) }
             let replaced = mine.filter { $0.deviceId == session.deviceId }
             mine.removeAll { $0.deviceId == session.deviceId }
             mine.append(session)
             all[session.userId] = mine
-            return (replaced, first)
+            return replaced
         }
-        if first { bus.holds(session.userId, true) }
-        return replaced
     }
 
     func remove(_ session: ClientSession) {
-        let last = sessions.withLock { all -> Bool in
-            guard var mine = all[session.userId] else { return false }
+        sessions.withLock { all in
+            guard var mine = all[session.userId] else { return }
             mine.removeAll { $0 === session }
             all[session.userId] = mine.isEmpty ? nil : mine
-            return mine.isEmpty
+            if mine.isEmpty { bus.holds(session.userId, false) }
         }
-        if last { bus.holds(session.userId, false) }
     }
 
     /// The sessions of one user on this node.

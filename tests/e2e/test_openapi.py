@@ -2,6 +2,7 @@
 import os
 import subprocess
 import sys
+import tempfile
 
 from parley import text_message
 
@@ -24,5 +25,5 @@ def test_schemathesis_finds_no_server_error(server):
          "--checks", "not_a_server_error", "-n", "25", "--request-timeout", "10",
          # These end the test's own login; everything else is fair game.
          "--exclude-path", "/v1/auth/logout", "--exclude-path", "/v1/auth/password", "--seed", "20261122"],
-        capture_output=True, text=True, timeout=240)
+        capture_output=True, text=True, timeout=240, cwd=tempfile.mkdtemp(prefix="parley-schemathesis-"))
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]

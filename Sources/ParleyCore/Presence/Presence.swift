@@ -55,11 +55,13 @@ public final class Presence: Sendable {
         for id in userIds { try chat.requireIdentifier(id, named: "userIds") }
         let users = try await chat.store.users(ids: Array(Set(userIds)))
         let byId = Dictionary(users.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        // One read for everyone who blocked the caller, not one per user asked about.
+        let blockedCaller = Set(try await chat.store.blockers(of: caller.userId))
         var result: [UserPresence] = []
         var listed = Set<String>()
         for id in userIds where listed.insert(id).inserted {
             guard let user = byId[id] else { continue }
-            if id != caller.userId, try await chat.store.blockers(between: caller.userId, and: id).contains(id) {
+            if blockedCaller.contains(id) {
                 result.append(UserPresence(userId: id, status: .offline, devices: [], lastSeen: nil))
                 continue
             }

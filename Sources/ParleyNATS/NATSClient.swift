@@ -228,19 +228,26 @@ public final class NATSClient: Sendable {
                 }
             }
             .connect(host: host, port: port).get()
-        // CONNECT, then every live subscription (again, after a reconnect), then what waited.
+        // CONNECT and every live subscription (again, after a reconnect) go first: the server
+        // must see CONNECT (which allows headers) before any publish. Only then is the channel
+        // handed to `send`, with what waited meanwhile (subscriptions made in between are among it).
         var hello = ByteBuffer(string: #"CONNECT {"verbose":false,"pedantic":false,"headers":true,"no_responders":true,"name":"\#(name)","lang":"swift","version":"1.0","protocol":1}"# + "\r\n")
-        let (subscriptions, pending) = state.withLock { s -> ([NATSSubscription], [ByteBuffer]) in
+        let subscriptions = state.withLock { $0.subscriptions.values.sorted { $0.sid < $1.sid } }
+        for subscription in subscriptions { hello.writeImmutableBuffer(Self.subLine(subscription)) }
+        try await channel.writeAndFlush(hello)
+        let pending = state.withLock { s -> [ByteBuffer] in
             s.channel = channel
             defer {
                 s.pending = []
                 s.pendingBytes = 0
             }
-            return (s.subscriptions.values.sorted { $0.sid < $1.sid }, s.pending)
+            return s.pending
         }
-        for subscription in subscriptions { hello.writeImmutableBuffer(Self.subLine(subscription)) }
-        for bytes in pending { hello.writeImmutableBuffer(bytes) }
-        try await channel.writeAndFlush(hello)
+        if !pending.isEmpty {
+            var backlog = ByteBuffer()
+            for bytes in pending { backlog.writeImmutableBuffer(bytes) }
+            try await channel.writeAndFlush(backlog)
+        }
         logger.info("nats connected", metadata: ["server": "\(host):\(port)"])
     }
 

@@ -54,6 +54,14 @@ public struct Chat: Sendable {
         throw ChatError.forbidden("not a member of this conversation")
     }
 
+    /// A message (not an event) of the conversation; `not_found` otherwise.
+    func conversationMessage(_ messageId: String, in conversationId: String) async throws -> MessageRecord {
+        guard let message = try await store.message(id: messageId), message.conversationId == conversationId, !message.isEvent else {
+            throw ChatError.notFound("message not found in this conversation")
+        }
+        return message
+    }
+
     /// Whether `conversationId` is a private conversation the caller is one of the two users of.
     func isOwnPrivateConversation(_ conversationId: String, of caller: Caller) -> Bool {
         guard let (a, b) = ConversationID.privateUsers(conversationId) else { return false }

@@ -55,10 +55,7 @@ public struct Accounts: Sendable {
             throw ChatError.badRequest("'username' must be 2 to 64 characters of a-z, 0-9, '_', '.', '-', '@', '+'")
         }
         try Self.requireStrong(request.password, username: username)
-        let displayName = (request.displayName ?? username).trimmingCharacters(in: .whitespacesAndNewlines)
-        guard (1...64).contains(displayName.count) else {
-            throw ChatError.badRequest("'displayName' must be 1 to 64 characters")
-        }
+        let displayName = try Self.displayName(request.displayName ?? username)
         let user = UserRecord(
             id: ids.next(), username: username, displayName: displayName, avatar: nil,
             passwordHash: try await hasher.hash(request.password), createdAt: clock.now())
@@ -122,6 +119,13 @@ public struct Accounts: Sendable {
         try await store.revokeAuthSessions(userId: userId, at: clock.now())
         await bus.publish(.disconnect(Disconnect(
             userId: userId, finalFrame: frames.kicked(reason: reason, message: message), closeCode: CloseCodes.kicked, reason: reason)))
+    }
+
+    /// A display name as stored: trimmed, 1 to 64 characters.
+    static func displayName(_ text: String) throws -> String {
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard (1...64).contains(trimmed.count) else { throw ChatError.badRequest("'displayName' must be 1 to 64 characters") }
+        return trimmed
     }
 
     /// The password floor: 8 to 128 characters, not the username, not one repeated character,

@@ -5,11 +5,7 @@ extension Chat {
     /// Changes the caller's display name, avatar or `friendsOnly` setting.
     public func updateProfile(_ update: ProfileUpdate, of caller: Caller) async throws -> UserProfile {
         var change = ProfileChange(friendsOnly: update.friendsOnly)
-        if let name = update.displayName {
-            let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
-            guard (1...64).contains(trimmed.count) else { throw ChatError.badRequest("'displayName' must be 1 to 64 characters") }
-            change.displayName = trimmed
-        }
+        if let name = update.displayName { change.displayName = try Accounts.displayName(name) }
         if let avatar = update.avatar {
             change.avatar = .some(avatar.isEmpty ? nil : try boundedText(avatar, named: "avatar", max: 2_048))
         }

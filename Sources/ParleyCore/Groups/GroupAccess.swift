@@ -11,6 +11,14 @@ struct GroupView: Sendable {
     var memberIds: [String] { members.map(\.userId) }
 }
 
+extension Array where Element == String {
+    /// The distinct ids, in the order they first appear.
+    var distinct: [String] {
+        var seen = Set<String>()
+        return filter { seen.insert($0).inserted }
+    }
+}
+
 extension Chat {
     /// A group that exists and is not dismissed.
     func liveGroup(_ groupId: String) async throws -> GroupRecord {
@@ -51,8 +59,7 @@ extension Chat {
 
     /// Users that must all exist, deduplicated in their order.
     func existingUsers(_ userIds: [String], named name: String) async throws -> [String] {
-        var seen = Set<String>()
-        let unique = userIds.filter { seen.insert($0).inserted }
+        let unique = userIds.distinct
         for id in unique { try requireIdentifier(id, named: name) }
         let found = try await profiles.users(Set(unique))
         if let missing = unique.first(where: { found[$0] == nil }) {

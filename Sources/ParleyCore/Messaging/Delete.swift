@@ -8,7 +8,7 @@ extension Chat {
     /// offline learns it on its next sync.
     public func delete(_ request: DeleteRequest, by caller: Caller) async throws -> DeleteAck {
         try requireIdentifier(request.conversationId, named: "conversationId")
-        let ids = distinct(request.messageIds)
+        let ids = request.messageIds.distinct
         guard (1...limits.maxForwardMessages).contains(ids.count) else {
             throw ChatError.badRequest("'messageIds' must list 1 to \(limits.maxForwardMessages) messages")
         }
@@ -26,10 +26,4 @@ extension Chat {
             notices: address(notice, to: [caller.userId])))
         return DeleteAck(conversationId: request.conversationId, messageIds: ids)
     }
-}
-
-/// Distinct elements in their first order.
-private func distinct(_ items: [String]) -> [String] {
-    var seen = Set<String>()
-    return items.filter { seen.insert($0).inserted }
 }

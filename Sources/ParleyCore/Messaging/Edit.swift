@@ -9,11 +9,7 @@ extension Chat {
         try requireIdentifier(request.conversationId, named: "conversationId")
         try requireIdentifier(request.messageId, named: "messageId")
         _ = try await requireMembership(caller, in: request.conversationId)
-        guard let message = try await store.message(id: request.messageId), message.conversationId == request.conversationId,
-            !message.isEvent
-        else {
-            throw ChatError.notFound("message not found in this conversation")
-        }
+        let message = try await conversationMessage(request.messageId, in: request.conversationId)
         guard message.senderId == caller.userId else { throw ChatError.forbidden("only the sender can edit a message") }
         if message.recalled { throw ChatError.badRequest("a recalled message cannot be edited") }
         guard MessageContent.editableTypes.contains(message.contentType) else {
@@ -46,9 +42,7 @@ extension Chat {
         try requireIdentifier(conversationId, named: "conversationId")
         try requireIdentifier(messageId, named: "messageId")
         _ = try await requireMembership(caller, in: conversationId)
-        guard let message = try await store.message(id: messageId), message.conversationId == conversationId, !message.isEvent else {
-            throw ChatError.notFound("message not found in this conversation")
-        }
+        let message = try await conversationMessage(messageId, in: conversationId)
         let hidden = try await store.hiddenMessageIds(userId: caller.userId, among: [messageId])
         if message.recalled || !hidden.isEmpty {
             return EditHistory(messageId: messageId, current: nil, editedAt: message.editedAt, edits: [])

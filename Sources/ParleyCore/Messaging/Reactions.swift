@@ -20,11 +20,7 @@ extension Chat {
         default: throw ChatError.badRequest("'action' must be 'add' or 'remove'")
         }
         _ = try await requireMembership(caller, in: request.conversationId)
-        guard let message = try await store.message(id: request.messageId), message.conversationId == request.conversationId,
-            !message.isEvent
-        else {
-            throw ChatError.notFound("message not found in this conversation")
-        }
+        let message = try await conversationMessage(request.messageId, in: request.conversationId)
         if add, message.recalled { throw ChatError.badRequest("a recalled message cannot get reactions") }
         if add {
             let mine = try await store.reactions(messageIds: [request.messageId]).filter { $0.userId == caller.userId }

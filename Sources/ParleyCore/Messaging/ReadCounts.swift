@@ -33,9 +33,7 @@ extension Chat {
         try requireIdentifier(conversationId, named: "conversationId")
         try requireIdentifier(messageId, named: "messageId")
         _ = try await requireMembership(caller, in: conversationId)
-        guard let message = try await store.message(id: messageId), message.conversationId == conversationId, !message.isEvent else {
-            throw ChatError.notFound("message not found in this conversation")
-        }
+        let message = try await conversationMessage(messageId, in: conversationId)
         let others = try await store.members(conversationId: conversationId).filter { $0.userId != message.senderId }
         let readers = others.filter { $0.readSeq >= message.seq }
         return MessageReceipts(

@@ -50,18 +50,22 @@ struct WebhookSendHook: SendHook {
         let timeout = self.timeout
         let once = Once()
         return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<(Data, URLResponse), any Error>) in
-            let call = Task {
-                do {
-                    let answer = try await session.data(for: request)
-                    if once.claim() { continuation.resume(returning: answer) }
-                } catch {
-                    if once.claim() { continuation.resume(throwing: error) }
+            // The callback form: no task of the cooperative pool waits on the network.
+            let call = session.dataTask(with: request) { data, response, error in
+                guard once.claim() else { return }
+                if let data, let response {
+                    continuation.resume(returning: (data, response))
+                } else {
+                    continuation.resume(throwing: error ?? Failure(description: "no answer"))
                 }
             }
+            call.resume()
             Task {
                 try? await Task.sleep(for: timeout)
-                call.cancel()
-                if once.claim() { continuation.resume(throwing: Failure(description: "no answer within \(timeout)")) }
+                if once.claim() {
+                    call.cancel()
+                    continuation.resume(throwing: Failure(description: "no answer within \(timeout)"))
+                }
             }
         }
     }

@@ -12,11 +12,15 @@ public protocol Bus: Sendable {
     /// This node now holds sessions of `userId` (or no longer does): events for that user must
     /// reach it (or need not).
     func holds(_ userId: String, _ holding: Bool)
+    /// Messages this node sent to other nodes, by route (`user`, `node`, `roster`,
+    /// `disconnect`); empty on one node.
+    var published: [String: Int] { get }
 }
 
 extension Bus {
     /// One node holds everything: nothing to announce.
     public func holds(_ userId: String, _ holding: Bool) {}
+    public var published: [String: Int] { [:] }
 }
 
 /// What receives routed events on a node: the gateway's session registry.

@@ -5,21 +5,41 @@ import ParleyNATS
 import Synchronization
 
 /// The cluster bus: events travel over NATS to the nodes that hold the addressed users'
-/// sessions. A node subscribes to `parley.user.<userId>` while it holds a session of that user,
-/// so an event is published once per recipient user and NATS hands it only to the nodes that
-/// asked (no broadcast of every event to every node). Membership changes go to every node
-/// (`parley.roster`), which is small and rare.
+/// sessions, never to every node.
+///
+/// - This node's own sessions get every event directly, without a round trip through NATS
+///   (the node's NATS connection does not echo its own messages back).
+/// - A node subscribes to `parley.user.<userId>` while it holds a session of that user. An
+///   event for a few users (a private message, a receipt, a kick) is published once per
+///   recipient user, and NATS hands it exactly to the nodes that asked.
+/// - An event for many users (a group message, a presence change for many friends) goes once
+///   per node: the presence directory says which nodes hold which recipients, and each such
+///   node gets one message on `parley.node.<node>` carrying the frame and its recipients there.
+/// - Membership changes go to every node (`parley.roster`); they are small and rare.
 public final class NATSBus: Bus {
+    /// Up to this many recipients an event goes per user subject; beyond, per node.
+    public static let perUserLimit = 4
+
     private let client: NATSClient
+    private let node: Int
+    private let directory: ClusterPresenceDirectory
     private let logger: Logger
     private let sink = Mutex<(any BusSink)?>(nil)
     private let held = Mutex<[String: NATSSubscription]>([:])
+    private let counts = Mutex<[String: Int]>([:])
 
-    public init(client: NATSClient, logger: Logger) {
+    /// - Parameter client: a connection made with `echo: false`.
+    public init(client: NATSClient, node: Int, directory: ClusterPresenceDirectory, logger: Logger) {
         self.client = client
+        self.node = node
+        self.directory = directory
         self.logger = logger
         _ = client.subscribe("parley.roster") { [weak self] message in
             self?.sink.withLock { $0 }?.receive(.rosterChanged(conversationId: String(buffer: message.payload)))
+        }
+        _ = client.subscribe(Self.nodeSubject(node)) { [weak self] message in
+            guard let delivery = Self.nodeDelivery(message) else { return }
+            self?.sink.withLock { $0 }?.receive(.deliver(delivery))
         }
     }
 
@@ -27,23 +47,37 @@ public final class NATSBus: Bus {
         self.sink.withLock { $0 = sink }
     }
 
+    public var published: [String: Int] { counts.withLock { $0 } }
+
     public func publish(_ event: BusEvent) async {
+        sink.withLock { $0 }?.receive(event)
         do {
             switch event {
             case .deliver(let delivery):
-                let headers = delivery.excludedSession.map { ["Parley-Exclude": $0] } ?? [:]
-                for userId in Set(delivery.recipients) {
-                    try client.publish(Self.subject(userId), payload: delivery.frame, headers: headers.merging(["Parley-Kind": "deliver"]) { $1 })
+                let recipients = Set(delivery.recipients)
+                if recipients.count <= Self.perUserLimit {
+                    let headers = ["Parley-Kind": "deliver"].merging(delivery.excludedSession.map { ["Parley-Exclude": $0] } ?? [:]) { $1 }
+                    for userId in recipients { try send(Self.subject(userId), delivery.frame, headers, route: "user") }
+                } else {
+                    for (node, users) in directory.remoteNodes(holding: recipients) {
+                        let (payload, headers) = Self.nodeMessage(users, delivery)
+                        try send(Self.nodeSubject(node), payload, headers, route: "node")
+                    }
                 }
             case .disconnect(let order):
-                try client.publish(Self.subject(order.userId), payload: ByteBuffer(bytes: Self.encode(order)), headers: ["Parley-Kind": "disconnect"])
+                try send(Self.subject(order.userId), ByteBuffer(bytes: Self.encode(order)), ["Parley-Kind": "disconnect"], route: "disconnect")
             case .rosterChanged(let conversationId):
-                try client.publish("parley.roster", payload: ByteBuffer(string: conversationId))
+                try send("parley.roster", ByteBuffer(string: conversationId), [:], route: "roster")
             }
         } catch {
             // The store is the source of truth: a lost live event is repaired by the client's sync.
             logger.warning("event not published", metadata: ["error": "\(error)"])
         }
+    }
+
+    private func send(_ subject: String, _ payload: ByteBuffer, _ headers: [String: String], route: String) throws {
+        try client.publish(subject, payload: payload, headers: headers)
+        counts.withLock { $0[route, default: 0] += 1 }
     }
 
     public func holds(_ userId: String, _ holding: Bool) {
@@ -64,6 +98,7 @@ public final class NATSBus: Bus {
     }
 
     static func subject(_ userId: String) -> String { "parley.user." + userId }
+    static func nodeSubject(_ node: Int) -> String { "parley.node.\(node)" }
 
     static func event(for userId: String, _ message: NATSMessage) -> BusEvent? {
         switch message.headers["Parley-Kind"] {
@@ -74,6 +109,26 @@ public final class NATSBus: Bus {
         default:
             return nil
         }
+    }
+
+    /// A delivery for one node: the recipients it holds (newline-separated, their byte count
+    /// in a header), then the frame.
+    static func nodeMessage(_ users: [String], _ delivery: Delivery) -> (ByteBuffer, [String: String]) {
+        var payload = ByteBuffer()
+        let count = payload.writeString(users.joined(separator: "\n"))
+        payload.writeImmutableBuffer(delivery.frame)
+        var headers = ["Parley-Recipients-Bytes": String(count)]
+        if let excluded = delivery.excludedSession { headers["Parley-Exclude"] = excluded }
+        return (payload, headers)
+    }
+
+    static func nodeDelivery(_ message: NATSMessage) -> Delivery? {
+        var payload = message.payload
+        guard let count = message.headers["Parley-Recipients-Bytes"].flatMap(Int.init), count >= 0,
+            let list = payload.readString(length: count)
+        else { return nil }
+        return Delivery(
+            recipients: list.split(separator: "\n").map(String.init), excludedSession: message.headers["Parley-Exclude"], frame: payload)
     }
 
     private struct WireDisconnect: Codable {

@@ -81,8 +81,11 @@ public struct JetStream: Sendable {
         }
 
         public func ack() throws { try reply("+ACK") }
-        /// Redeliver (after the consumer's ack wait, or now).
-        public func nak() throws { try reply("-NAK") }
+        /// Redeliver now, or after `delay`.
+        public func nak(delay: Duration? = nil) throws {
+            guard let delay else { return try reply("-NAK") }
+            try reply(#"-NAK {"delay":\#(StreamConfig.nanoseconds(delay))}"#)
+        }
         /// Never deliver again.
         public func term() throws { try reply("+TERM") }
 
@@ -118,15 +121,19 @@ public struct JetStream: Sendable {
 
     // MARK: Pull consumers
 
-    /// Creates (or keeps) a durable pull consumer: explicit acks, redelivery after `ackWait`,
-    /// at most `maxDeliver` deliveries.
-    public func ensureConsumer(stream: String, durable: String, filter: String? = nil, ackWait: Duration = .seconds(30), maxDeliver: Int = 5) async throws {
+    /// Creates (or keeps) a durable pull consumer: explicit acks, redelivery after `ackWait`
+    /// (or after the successive `backoff` delays), at most `maxDeliver` deliveries.
+    public func ensureConsumer(
+        stream: String, durable: String, filter: String? = nil, ackWait: Duration = .seconds(30), backoff: [Duration] = [],
+        maxDeliver: Int = 5
+    ) async throws {
         struct Config: Encodable {
             var durable_name: String
             var ack_policy = "explicit"
             var ack_wait: Int64
             var max_deliver: Int
             var filter_subject: String?
+            var backoff: [Int64]?
         }
         struct Request: Encodable {
             var stream_name: String
@@ -134,7 +141,9 @@ public struct JetStream: Sendable {
         }
         let request = Request(
             stream_name: stream,
-            config: Config(durable_name: durable, ack_wait: StreamConfig.nanoseconds(ackWait), max_deliver: maxDeliver, filter_subject: filter))
+            config: Config(
+                durable_name: durable, ack_wait: StreamConfig.nanoseconds(ackWait), max_deliver: maxDeliver, filter_subject: filter,
+                backoff: backoff.isEmpty ? nil : backoff.map(StreamConfig.nanoseconds)))
         _ = try await api("$JS.API.CONSUMER.DURABLE.CREATE.\(stream).\(durable)", body: request, as: Empty.self)
     }
 
@@ -182,6 +191,58 @@ public struct JetStream: Sendable {
         } catch let error as APIError where error.code == 404 {
             return nil
         }
+    }
+
+    /// Every key's current value in a bucket, read through a short-lived consumer that
+    /// delivers the last message of each key (the start of a key-value watch).
+    public func lastValues(bucket: String) async throws -> [(key: String, value: ByteBuffer)] {
+        let prefix = "$KV.\(bucket)."
+        let inbox = client.newInbox()
+        let (messages, continuation) = AsyncStream.makeStream(of: NATSMessage.self)
+        let subscription = client.subscribe(inbox) { continuation.yield($0) }
+        defer {
+            client.unsubscribe(subscription)
+            continuation.finish()
+        }
+        struct Config: Encodable {
+            var deliver_subject: String
+            var deliver_policy = "last_per_subject"
+            var ack_policy = "none"
+            var filter_subject: String
+            var replay_policy = "instant"
+            var mem_storage = true
+            var inactive_threshold: Int64
+        }
+        struct Request: Encodable {
+            var stream_name: String
+            var config: Config
+        }
+        struct Created: Decodable {
+            var name: String
+            var num_pending: Int
+        }
+        let stream = "KV_\(bucket)"
+        let created = try await api(
+            "$JS.API.CONSUMER.CREATE.\(stream)",
+            body: Request(stream_name: stream, config: Config(
+                deliver_subject: inbox, filter_subject: prefix + ">", inactive_threshold: StreamConfig.nanoseconds(.seconds(10)))),
+            as: Created.self)
+        defer {
+            let client = client
+            Task { try? await client.request("$JS.API.CONSUMER.DELETE.\(stream).\(created.name)", timeout: .seconds(2)) }
+        }
+        var values: [(key: String, value: ByteBuffer)] = []
+        guard created.num_pending > 0 else { return values }
+        let timer = Task {
+            try await Task.sleep(for: timeout)
+            continuation.finish()
+        }
+        defer { timer.cancel() }
+        for await message in messages where message.subject.hasPrefix(prefix) {
+            values.append((String(message.subject.dropFirst(prefix.count)), message.payload))
+            if values.count >= created.num_pending { return values }
+        }
+        throw NATSError.timeout
     }
 
     // MARK: The API

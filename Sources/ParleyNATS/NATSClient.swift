@@ -33,6 +33,7 @@ public final class NATSClient: Sendable {
     private let name: String
     private let logger: Logger
     private let inboxPrefix: String
+    private let echo: Bool
 
     private struct State {
         var channel: (any Channel)?
@@ -52,19 +53,27 @@ public final class NATSClient: Sendable {
     /// Most bytes kept while disconnected; beyond it `publish` throws `notConnected`.
     private let pendingLimit = 8 << 20
 
-    /// - Parameter url: `nats://host:port`.
-    public init(url: String, name: String = "parley", logger: Logger) throws {
+    /// - Parameters:
+    ///   - url: `nats://host:port`.
+    ///   - echo: whether this connection's subscriptions receive what it publishes itself.
+    public init(url: String, name: String = "parley", echo: Bool = true, logger: Logger) throws {
         guard let components = URLComponents(string: url), components.scheme == "nats", let host = components.host else {
             throw NATSError.protocolViolation("a NATS URL looks like nats://host:port")
         }
         self.host = host
         self.port = components.port ?? 4222
         self.name = name
+        self.echo = echo
         self.logger = logger
         self.inboxPrefix = "_INBOX." + UUID().uuidString.replacingOccurrences(of: "-", with: "")
     }
 
     public var isConnected: Bool { state.withLock { $0.channel != nil } }
+
+    /// A subject nobody else uses, for replies addressed to this client.
+    public func newInbox() -> String {
+        inboxPrefix + ".own." + UUID().uuidString.replacingOccurrences(of: "-", with: "")
+    }
 
     /// Connects (the first time must succeed) and subscribes the request inbox.
     public func connect() async throws {
@@ -156,7 +165,7 @@ public final class NATSClient: Sendable {
     /// replies that keep their original subject (a JetStream pull delivers the stored message
     /// under its own subject), which the shared inbox cannot match to a request.
     public func requestOnce(_ subject: String, payload: ByteBuffer = ByteBuffer(), timeout: Duration = .seconds(5)) async throws -> NATSMessage {
-        let inbox = inboxPrefix + ".once." + UUID().uuidString.prefix(8)
+        let inbox = newInbox()
         let subscription = subscribe(inbox)
         defer { unsubscribe(subscription) }
         try publish(subject, payload: payload, replyTo: inbox)
@@ -231,7 +240,7 @@ public final class NATSClient: Sendable {
         // CONNECT and every live subscription (again, after a reconnect) go first: the server
         // must see CONNECT (which allows headers) before any publish. Only then is the channel
         // handed to `send`, with what waited meanwhile (subscriptions made in between are among it).
-        var hello = ByteBuffer(string: #"CONNECT {"verbose":false,"pedantic":false,"headers":true,"no_responders":true,"name":"\#(name)","lang":"swift","version":"1.0","protocol":1}"# + "\r\n")
+        var hello = ByteBuffer(string: #"CONNECT {"verbose":false,"pedantic":false,"headers":true,"no_responders":true,"echo":\#(echo),"name":"\#(name)","lang":"swift","version":"1.0","protocol":1}"# + "\r\n")
         let subscriptions = state.withLock { $0.subscriptions.values.sorted { $0.sid < $1.sid } }
         for subscription in subscriptions { hello.writeImmutableBuffer(Self.subLine(subscription)) }
         try await channel.writeAndFlush(hello)

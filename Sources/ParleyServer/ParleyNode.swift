@@ -40,8 +40,10 @@ public struct ParleyNode: Sendable {
 
     private func serve(store: any Store, onListening: @escaping @Sendable (Int) async -> Void) async throws {
         let config = configuration
-        let (bus, nats) = try await openBus()
-        defer { if let nats { Task { await nats.close() } } }
+        let cluster = try await joinCluster()
+        defer { if let cluster { Task { await cluster.client.close() } } }
+        let bus: any Bus = cluster?.bus ?? LocalBus()
+        let directory: any PresenceDirectory = cluster?.directory ?? LocalPresenceDirectory()
         let ids = Snowflake(node: config.nodeId)
         let rules = try ContentRules(path: config.filterRules)
         let hook = try config.webhookURL.map { text -> WebhookSendHook in
@@ -58,7 +60,7 @@ public struct ParleyNode: Sendable {
             throttle: LoginThrottle(limits: config.loginLimits), metrics: chat.metrics)
         let registry = SessionRegistry(bus: bus, forgetRoster: { chat.forgetRoster($0) })
         bus.attach(registry)
-        let presence = Presence(chat: chat)
+        let presence = Presence(chat: chat, directory: directory, node: config.nodeId)
         let gateway = Gateway(chat: chat, presence: presence, registry: registry, configuration: config, logger: logger)
 
         let router = Router(context: ParleyRequestContext.self)
@@ -67,7 +69,8 @@ public struct ParleyNode: Sendable {
             router: router,
             server: webSocketServer(router: router, accounts: accounts, metrics: chat.metrics, frameLimit: gateway.hardFrameLimit),
             configuration: .init(address: .hostname(config.host, port: config.port), serverName: "parley"),
-            services: [IdleSweep(gateway: gateway)] + (rules.path == nil ? [] : [RulesWatch(rules: rules, logger: logger)]),
+            services: [IdleSweep(gateway: gateway)] + (rules.path == nil ? [] : [RulesWatch(rules: rules, logger: logger)])
+                + (cluster.map { [PresenceHeartbeat(directory: $0.directory)] } ?? []),
             onServerRunning: { channel in
                 await onListening(channel.localAddress?.port ?? config.port)
             },
@@ -79,12 +82,24 @@ public struct ParleyNode: Sendable {
         try await group.run()
     }
 
-    /// The bus: NATS when a URL is configured (a cluster), in-process otherwise.
-    private func openBus() async throws -> (any Bus, NATSClient?) {
-        guard let url = configuration.natsURL else { return (LocalBus(), nil) }
-        let client = try NATSClient(url: url, name: "parley-node-\(configuration.nodeId)", logger: logger)
+    /// What a node of a cluster shares with the others through NATS.
+    private struct Cluster {
+        var client: NATSClient
+        var directory: ClusterPresenceDirectory
+        var bus: NATSBus
+    }
+
+    /// Joins the cluster when a NATS URL is configured: the bus and the shared presence directory.
+    private func joinCluster() async throws -> Cluster? {
+        guard let url = configuration.natsURL else { return nil }
+        let node = configuration.nodeId
+        // No echo: the node delivers to its own sessions directly, not through NATS.
+        let client = try NATSClient(url: url, name: "parley-node-\(node)", echo: false, logger: logger)
         try await client.connect()
-        return (NATSBus(client: client, logger: logger), client)
+        let directory = ClusterPresenceDirectory(
+            jetStream: JetStream(client: client), node: node, maxAge: .seconds(configuration.presenceTTLSeconds), logger: logger)
+        try await directory.start()
+        return Cluster(client: client, directory: directory, bus: NATSBus(client: client, node: node, directory: directory, logger: logger))
     }
 
     /// The configured store: PostgreSQL with a database URL, the embedded SQLite otherwise.
@@ -182,6 +197,14 @@ struct Drain: Service {
         while gateway.registry.counts.sessions > 0, ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(50))
         }
+    }
+}
+
+/// Keeps this node's presence entries alive in the cluster's bucket, for as long as the node runs.
+struct PresenceHeartbeat: Service {
+    let directory: ClusterPresenceDirectory
+    func run() async throws {
+        await cancelWhenGracefulShutdown { await directory.heartbeat() }
     }
 }
 

@@ -52,6 +52,7 @@ struct Serve: AsyncParsableCommand {
     @Flag(name: .customLong("friends-only"), help: "Only friends may message each other privately, for every user (env PARLEY_FRIENDS_ONLY=true).") var friendsOnly = false
     @Option(name: .customLong("database-url"), help: "PostgreSQL instead of the embedded store: postgres://user:password@host:port/database (env PARLEY_DATABASE_URL).") var databaseURL: String?
     @Option(name: .customLong("nats-url"), help: "Join a cluster through NATS: nats://host:port (env PARLEY_NATS_URL); needs --database-url.") var natsURL: String?
+    @Option(name: .customLong("presence-ttl"), help: "Cluster: seconds a dead node's sessions still show online, 3…300 (env PARLEY_PRESENCE_TTL, default 15).") var presenceTTL: Int?
     @Option(name: .customLong("database-pool-size"), help: "PostgreSQL connections for reads (env PARLEY_DATABASE_POOL_SIZE, default 8).") var databasePoolSize: Int?
     @Option(help: "Commit durability: full (fsync each commit) or normal (env PARLEY_DURABILITY).") var durability: String?
     @Option(name: .customLong("node-id"), help: "Node id 0…1023, unique in a cluster (env PARLEY_NODE_ID).") var nodeId: Int?
@@ -111,6 +112,7 @@ struct Serve: AsyncParsableCommand {
         if let v = try setting(friendsOnly ? true : nil, "FRIENDS_ONLY") { config.limits.friendsOnly = v }
         config.databaseURL = try setting(databaseURL, "DATABASE_URL")
         config.natsURL = try setting(natsURL, "NATS_URL")
+        if let v = try setting(presenceTTL, "PRESENCE_TTL") { config.presenceTTLSeconds = v }
         if let v = try setting(databasePoolSize, "DATABASE_POOL_SIZE") { config.databasePoolSize = v }
         if let v = try setting(durability, "DURABILITY") { config.durability = v }
         if let v = try setting(nodeId, "NODE_ID") { config.nodeId = v }
@@ -152,6 +154,7 @@ struct Serve: AsyncParsableCommand {
         if config.natsURL != nil, config.databaseURL == nil {
             throw ValidationError("a cluster (--nats-url) needs a shared database (--database-url)")
         }
+        guard (3...300).contains(config.presenceTTLSeconds) else { throw ValidationError("presence TTL must be 3…300 seconds") }
         guard (1...256).contains(config.databasePoolSize) else { throw ValidationError("database pool size must be 1…256") }
         guard ["full", "normal"].contains(config.durability) else { throw ValidationError("durability is full or normal") }
         guard (0..<1024).contains(config.nodeId) else { throw ValidationError("node id must be 0…1023") }

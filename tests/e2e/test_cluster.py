@@ -10,6 +10,7 @@ import uuid
 import pytest
 
 from parley import Server, admin_url, postgres_admin, text_message
+from test_friends import befriend
 from test_groups import group_message
 
 
@@ -54,7 +55,7 @@ class Nats:
         return f"nats://127.0.0.1:{self.port}"
 
 
-def make_cluster(count=2):
+def make_cluster(count=2, *extra):
     if not os.environ.get("PARLEY_TEST_POSTGRES"):
         if os.environ.get("CI") == "true":
             pytest.fail("PARLEY_TEST_POSTGRES is not set under CI")
@@ -64,7 +65,7 @@ def make_cluster(count=2):
     postgres_admin(f"CREATE DATABASE {database}")
     url = admin_url().rsplit("/", 1)[0] + "/" + database
     secret = uuid.uuid4().hex + uuid.uuid4().hex
-    nodes = [Server("--nats-url", nats.url, "--node-id", str(i + 1), "--jwt-secret", secret,
+    nodes = [Server("--nats-url", nats.url, "--node-id", str(i + 1), "--jwt-secret", secret, *extra,
                     database_url=url).start() for i in range(count)]
 
     def cleanup():
@@ -194,3 +195,100 @@ def test_nodes_resume_after_nats_restarts():
         assert [m["content"]["text"] for m in history["data"]["messages"]][:2] == ["before", "during"]
     finally:
         cleanup()
+
+
+@pytest.fixture(scope="module")
+def trio():
+    """Three nodes whose presence entries live 3 s without a heartbeat."""
+    nodes, _, cleanup = make_cluster(3, "--presence-ttl", "3")
+    yield nodes
+    cleanup()
+
+
+def published(node, route):
+    """How many bus messages a node has sent to other nodes on a route (from /metrics)."""
+    text = node.get("/metrics").text
+    line = next(l for l in text.splitlines() if l.startswith(f'parley_bus_published_total{{route="{route}"}}'))
+    return int(line.split()[-1])
+
+
+def test_presence_across_nodes(trio):
+    one, two, three = trio
+    alice, bob = one.register(), one.register()
+    befriend(alice, bob)
+    b = on(two, bob).connect()
+    phone = alice.connect("phone", "ios")
+    online = b.notification("presence", userId=alice.id, status="online")["data"]["actionData"]
+    assert [d["deviceId"] for d in online["devices"]] == ["phone"]
+    # A second device on a third node: every node sees both, whichever is asked.
+    desk = on(three, alice).connect("desk", "desktop")
+    phone.request("presence", {"status": "away"})
+    for node in trio:
+        def both_listed():
+            listed = on(node, bob).ok("GET", f"/v1/presence?userIds={alice.id}")["presence"][0]
+            return sorted((d["deviceId"], d["status"]) for d in listed["devices"]) == [("desk", "online"), ("phone", "away")]
+        wait_for(both_listed, f"node {node.port} does not see both devices")
+    desk.request("presence", {"status": "away"})
+    b.notification("presence", userId=alice.id, status="away")
+    phone.close()
+    desk.close()
+    offline = b.notification("presence", userId=alice.id, status="offline")["data"]["actionData"]
+    assert offline["devices"] == []
+    # Each change was announced once, whichever node noticed it.
+    b.barrier()
+    statuses = [n["data"]["actionData"]["status"] for n in b.notifications("presence")]
+    assert statuses == [], statuses
+    assert on(three, bob).ok("GET", f"/v1/presence?userIds={alice.id}")["presence"][0]["status"] == "offline"
+
+
+def test_a_dead_nodes_sessions_expire():
+    import signal
+    (one, two, three), _, cleanup = make_cluster(3, "--presence-ttl", "3")
+    try:
+        alice, bob = one.register(), one.register()
+        befriend(alice, bob)
+        b = on(two, bob).connect()
+        on(three, alice).connect("laptop", "desktop")
+        b.notification("presence", userId=alice.id, status="online")
+        three.process.send_signal(signal.SIGKILL)
+        three.process.wait(10)
+        # Nobody closed the session: the entries age out of the bucket and the mirrors.
+        started = time.monotonic()
+        b.notification("presence", userId=alice.id, status="offline", timeout=15)
+        assert time.monotonic() - started < 10
+        assert bob.ok("GET", f"/v1/presence?userIds={alice.id}")["presence"][0]["status"] == "offline"
+        assert on(two, bob).ok("GET", f"/v1/presence?userIds={alice.id}")["presence"][0]["lastSeen"] > 0
+    finally:
+        cleanup()
+
+
+def test_group_fanout_goes_once_per_node(trio):
+    one, two, three = trio
+    owner = one.register()
+    members = [one.register() for _ in range(11)]
+    created = owner.ok("POST", "/v1/groups", {"name": "fanout", "memberIds": [m.id for m in members]})
+    gid, cid = created["groupId"], created["conversationId"]
+    # Four members on each node (the owner among them on node one).
+    nodes = [one, two, three]
+    sockets = [owner.connect()] + [on(nodes[(i + 1) // 4], m).connect() for i, m in enumerate(members)]
+    assert [((i + 1) // 4) for i in range(11)].count(0) == 3
+    # Wait until node one's directory knows the members on the other nodes.
+    def everyone_visible():
+        listed = owner.ok("GET", "/v1/presence?userIds=" + ",".join(m.id for m in members))["presence"]
+        return all(p["status"] == "online" for p in listed)
+    wait_for(everyone_visible, "node one does not see every member online")
+    before_node, before_user = published(one, "node"), published(one, "user")
+    for i in range(10):
+        assert sockets[0].request("message", group_message(gid, f"g{i}"))["type"] == "ack"
+    for s in sockets[1:]:
+        assert [s.message(conversationId=cid, seq=i + 1)["data"]["seq"] for i in range(10)] == list(range(1, 11))
+    # One bus message per message and remote node, not one per member.
+    assert published(one, "node") - before_node == 10 * 2
+    assert published(one, "user") - before_user == 0
+
+
+def wait_for(condition, message, timeout=10):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, message
+        time.sleep(0.05)

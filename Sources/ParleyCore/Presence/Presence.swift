@@ -1,39 +1,50 @@
+import ParleyBus
 import ParleyProtocol
 import ParleyStore
 import Synchronization
 
-/// Who is online on this node, per device, aggregated per user: `online` if any device is,
-/// `away` if every connected device is away, `offline` when none is connected. Friends hear
-/// of every change of a user's aggregate status (`presence` notification); strangers never do.
+/// Who is online, per device, aggregated per user: `online` if any device is, `away` if every
+/// connected device is away, `offline` when none is connected. This node's devices go to the
+/// `PresenceDirectory`, which sees every node's; friends hear of every change of a user's
+/// aggregate status (`presence` notification), strangers never do.
 public final class Presence: Sendable {
-    struct Device: Sendable {
-        var sessionId: String
-        var deviceId: String
-        var platform: String
-        var status: PresenceStatus
-    }
-
     private let chat: Chat
-    private let devices = Mutex<[String: [Device]]>([:])
+    private let directory: any PresenceDirectory
+    private let node: Int
+    /// This node's devices, by user.
+    private let devices = Mutex<[String: [PresenceDevice]]>([:])
+    /// Changes to announce, in the order they happened.
+    private let changes: AsyncStream<PresenceChange>.Continuation
     /// Most users one query may ask about.
     public static let maxQuery = 200
 
-    public init(chat: Chat) {
+    public init(chat: Chat, directory: any PresenceDirectory, node: Int) {
         self.chat = chat
+        self.directory = directory
+        self.node = node
+        let (stream, continuation) = AsyncStream.makeStream(of: PresenceChange.self)
+        self.changes = continuation
+        directory.onChange { continuation.yield($0) }
+        // One announcer task, so a user's changes reach friends in the order they happened.
+        Task { [chat] in
+            for await change in stream { await Self.announce(change, chat: chat) }
+        }
     }
+
+    deinit { changes.finish() }
 
     /// A session opened.
     public func connected(_ caller: Caller, deviceId: String, platform: String) async {
         guard let sessionId = caller.sessionId else { return }
-        await change(caller.userId) { devices in
+        change(caller.userId) { devices in
             devices.removeAll { $0.sessionId == sessionId }
-            devices.append(Device(sessionId: sessionId, deviceId: deviceId, platform: platform, status: .online))
+            devices.append(PresenceDevice(sessionId: sessionId, deviceId: deviceId, platform: platform, status: .online, node: node))
         }
     }
 
     /// A session closed.
     public func disconnected(_ caller: Caller) async {
-        await change(caller.userId) { devices in devices.removeAll { $0.sessionId == caller.sessionId } }
+        change(caller.userId) { devices in devices.removeAll { $0.sessionId == caller.sessionId } }
     }
 
     /// A device says it is online or away.
@@ -41,7 +52,7 @@ public final class Presence: Sendable {
         guard status != .offline else {
             throw ChatError.badRequest("'status' must be 'online' or 'away'; a device is offline when it disconnects")
         }
-        await change(caller.userId) { devices in
+        change(caller.userId) { devices in
             for index in devices.indices where devices[index].sessionId == caller.sessionId {
                 devices[index].status = status
             }
@@ -70,47 +81,46 @@ public final class Presence: Sendable {
         return PresenceList(presence: result)
     }
 
-    /// A user's presence now.
+    /// A user's presence now, across the cluster.
     private func snapshot(_ userId: String, lastSeen: Int64?) -> UserPresence {
-        let current = devices.withLock { $0[userId] ?? [] }
-        let status = Self.aggregate(current)
+        let current = directory.devices(of: userId)
+        let status = LocalPresenceDirectory.aggregate(current)
         return UserPresence(
             userId: userId, status: status,
             devices: current.map { DevicePresence(deviceId: $0.deviceId, platform: $0.platform, status: $0.status) },
             lastSeen: status == .offline ? lastSeen : chat.clock.now())
     }
 
-    static func aggregate(_ devices: [Device]) -> PresenceStatus {
-        if devices.isEmpty { return .offline }
-        return devices.contains { $0.status == .online } ? .online : .away
-    }
-
-    /// Applies a change to a user's devices; tells their friends when the aggregate status moved.
-    private func change(_ userId: String, _ body: (inout [Device]) -> Void) async {
-        let (before, after, current) = devices.withLock { table in
+    /// Applies a change to this node's devices of a user and hands them to the directory
+    /// (inside the lock, so two changes of one user reach it in order).
+    private func change(_ userId: String, _ body: (inout [PresenceDevice]) -> Void) {
+        devices.withLock { table in
             var mine = table[userId] ?? []
-            let before = Self.aggregate(mine)
             body(&mine)
             table[userId] = mine.isEmpty ? nil : mine
-            return (before, Self.aggregate(mine), mine)
+            directory.publish(userId, devices: mine)
         }
-        guard before != after else { return }
+    }
+
+    /// Tells a user's friends (except those the user blocked) of their new status; going
+    /// offline also records when the user was last seen.
+    private static func announce(_ change: PresenceChange, chat: Chat) async {
         let now = chat.clock.now()
         do {
-            if after == .offline { try await chat.store.setLastSeen(userId: userId, at: now) }
-            let blocked = Set(try await chat.store.blocks(of: userId).map(\.userId))
-            let audience = try await chat.store.friends(of: userId).map(\.userId).filter { !blocked.contains($0) }
+            if change.status == .offline { try await chat.store.setLastSeen(userId: change.userId, at: now) }
+            let blocked = Set(try await chat.store.blocks(of: change.userId).map(\.userId))
+            let audience = try await chat.store.friends(of: change.userId).map(\.userId).filter { !blocked.contains($0) }
             guard !audience.isEmpty else { return }
             let presence = UserPresence(
-                userId: userId, status: after,
-                devices: current.map { DevicePresence(deviceId: $0.deviceId, platform: $0.platform, status: $0.status) },
+                userId: change.userId, status: change.status,
+                devices: change.devices.map { DevicePresence(deviceId: $0.deviceId, platform: $0.platform, status: $0.status) },
                 lastSeen: now)
             let notice = NotificationPayload(
                 notificationType: NotificationType.presence, actionType: "none",
                 actionData: JSONValue(jsonText: String(decoding: FrameCoder.encode(presence), as: UTF8.self)), priority: "low")
             await chat.deliver(chat.frames.notification(notice), to: audience)
         } catch {
-            chat.logger.warning("presence change not announced", metadata: ["user": "\(userId)", "error": "\(error)"])
+            chat.logger.warning("presence change not announced", metadata: ["user": "\(change.userId)", "error": "\(error)"])
         }
     }
 }

@@ -47,6 +47,9 @@ public struct ServerConfiguration: Sendable {
     public var adminToken: String?
     /// NATS for a cluster: `nats://host:port`; one node alone without it.
     public var natsURL: String?
+    /// In a cluster, how long a node's presence entries live without a heartbeat (seconds):
+    /// the sessions of a node that died show offline after at most this long.
+    public var presenceTTLSeconds = 15
     /// PostgreSQL instead of the embedded store: `postgres://user:password@host:port/database`.
     public var databaseURL: String?
     /// Pooled PostgreSQL connections for reads (the writer has its own).

@@ -57,6 +57,12 @@ struct ObservabilityRoutes {
         metric("parley_rate_limited_total", "counter", "Requests refused with rate_limited.", m.rateLimited.current)
         metric("parley_login_failures_total", "counter", "Failed logins.", m.loginFailures.current)
         metric("parley_login_throttled_total", "counter", "Logins refused by throttling.", m.loginThrottled.current)
+        let published = chat.bus.published
+        out += "# HELP parley_bus_published_total Messages this node sent to other nodes, by route (0 on one node).\n"
+        out += "# TYPE parley_bus_published_total counter\n"
+        for route in ["user", "node", "disconnect", "roster"] {
+            out += "parley_bus_published_total{route=\"\(route)\"} \(published[route] ?? 0)\n"
+        }
         histogram("parley_send_ack_seconds", "From a message frame's arrival to its ack.", m.sendToAck)
         histogram("parley_delivery_seconds", "From a message's arrival to its frames being queued for the recipients.", m.delivery)
         histogram("parley_store_append_seconds", "Time to persist a message.", m.storeAppend)

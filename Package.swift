@@ -79,11 +79,20 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
+        // Durable work queues: a table in the store on one node, JetStream in a cluster.
+        .target(
+            name: "ParleyTasks",
+            dependencies: [
+                "ParleyStore", "ParleyNATS",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
         // Domain services: accounts, messaging, conversations, sync. No networking.
         .target(
             name: "ParleyCore",
             dependencies: [
-                "ParleyProtocol", "ParleyStore", "ParleyBus",
+                "ParleyProtocol", "ParleyStore", "ParleyBus", "ParleyTasks",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -93,7 +102,7 @@ let package = Package(
         .target(
             name: "ParleyServer",
             dependencies: [
-                "ParleyCore", "ParleySQLite", "ParleyPostgres", "ParleyBus", "ParleyNATS", "ParleyProtocol", "ParleyStore", "CZlib",
+                "ParleyCore", "ParleySQLite", "ParleyPostgres", "ParleyBus", "ParleyNATS", "ParleyProtocol", "ParleyStore", "ParleyTasks", "CZlib",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWSCompression", package: "hummingbird-websocket"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -146,9 +155,19 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // A real nats-server for the tests that need one.
+        .target(name: "NATSServerFixture", dependencies: ["ParleyNATS"], path: "Tests/NATSServerFixture"),
         .testTarget(
             name: "ParleyNATSTests",
-            dependencies: ["ParleyNATS", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["ParleyNATS", "NATSServerFixture", .product(name: "Logging", package: "swift-log")]
+        ),
+        // Both work queues: on a real SQLite store and on a real nats-server -js.
+        .testTarget(
+            name: "ParleyTasksTests",
+            dependencies: [
+                "ParleyTasks", "ParleyNATS", "NATSServerFixture", "ParleySQLite", "ParleyStore", .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
         ),
         .testTarget(
             name: "ParleyClientTests",

@@ -21,13 +21,17 @@ public struct Chat: Sendable {
     public let metrics: NodeMetrics
     /// The pre-send webhook, if configured.
     let hook: (any SendHook)?
+    /// Where message events go for the event webhook; nil when none is configured.
+    let events: EventFeed?
     let logger: Logger
 
     public init(
         store: any Store, bus: any Bus, limits: ChatLimits = ChatLimits(), clock: WallClock = .system, ids: Snowflake,
-        rules: ContentRules? = nil, metrics: NodeMetrics = NodeMetrics(), hook: (any SendHook)? = nil, logger: Logger
+        rules: ContentRules? = nil, metrics: NodeMetrics = NodeMetrics(), hook: (any SendHook)? = nil, events: EventFeed? = nil,
+        logger: Logger
     ) {
         self.hook = hook
+        self.events = events
         self.rules = rules ?? ContentRules()
         self.metrics = metrics
         self.store = store

@@ -113,10 +113,82 @@ public struct JetStream: Sendable {
 
     /// Publishes and waits until the stream stored the message. With `messageId`, a repeat
     /// within the stream's duplicate window is stored once (`duplicate` is true).
-    public func publish(_ subject: String, payload: ByteBuffer, messageId: String? = nil) async throws -> PubAck {
-        let reply = try await client.request(
-            subject, payload: payload, headers: messageId.map { ["Nats-Msg-Id": $0] } ?? [:], timeout: timeout)
+    public func publish(_ subject: String, payload: ByteBuffer, messageId: String? = nil, headers: [String: String] = [:]) async throws -> PubAck {
+        var headers = headers
+        if let messageId { headers["Nats-Msg-Id"] = messageId }
+        let reply = try await client.request(subject, payload: payload, headers: headers, timeout: timeout)
         return try Self.decode(reply.payload, as: PubAck.self)
+    }
+
+    /// How many messages a stream holds, and its first and last sequence numbers.
+    public struct StreamState: Decodable, Sendable, Equatable {
+        public var messages: UInt64
+        public var firstSeq: UInt64
+        public var lastSeq: UInt64
+
+        enum CodingKeys: String, CodingKey {
+            case messages
+            case firstSeq = "first_seq"
+            case lastSeq = "last_seq"
+        }
+    }
+
+    public func streamState(_ name: String) async throws -> StreamState {
+        struct Info: Decodable { var state: StreamState }
+        return try await api("$JS.API.STREAM.INFO.\(name)", body: Empty(), as: Info.self).state
+    }
+
+    /// A message kept in a stream, read by its sequence number.
+    public struct StoredMessage: Sendable {
+        public var subject: String
+        public var seq: UInt64
+        public var headers: [String: String]
+        public var payload: ByteBuffer
+        /// When the stream stored it, as JetStream writes it (RFC 3339).
+        public var time: String
+    }
+
+    /// The message at `seq`; nil when there is none (never stored, deleted, aged out).
+    public func message(stream: String, seq: UInt64) async throws -> StoredMessage? {
+        struct Get: Encodable { var seq: UInt64 }
+        struct Stored: Decodable {
+            struct Message: Decodable {
+                var subject: String
+                var seq: UInt64
+                var hdrs: String?
+                var data: String?
+                var time: String
+            }
+            var message: Message
+        }
+        do {
+            let stored = try await api("$JS.API.STREAM.MSG.GET.\(stream)", body: Get(seq: seq), as: Stored.self).message
+            let headerText = stored.hdrs.flatMap { Data(base64Encoded: $0) }.map { String(decoding: $0, as: UTF8.self) } ?? ""
+            return StoredMessage(
+                subject: stored.subject, seq: stored.seq, headers: Self.headers(headerText),
+                payload: ByteBuffer(bytes: stored.data.flatMap { Data(base64Encoded: $0) } ?? Data()), time: stored.time)
+        } catch let error as APIError where error.code == 404 {
+            return nil
+        }
+    }
+
+    /// Removes one message from a stream.
+    public func deleteMessage(stream: String, seq: UInt64) async throws {
+        struct Delete: Encodable {
+            var seq: UInt64
+            var no_erase = true
+        }
+        _ = try await api("$JS.API.STREAM.MSG.DELETE.\(stream)", body: Delete(seq: seq), as: Empty.self)
+    }
+
+    /// Header lines (`NATS/1.0` first) as a dictionary.
+    static func headers(_ text: String) -> [String: String] {
+        var headers: [String: String] = [:]
+        for line in text.split(separator: "\r\n").dropFirst() {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            headers[String(line[..<colon])] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        }
+        return headers
     }
 
     // MARK: Pull consumers

@@ -11,6 +11,7 @@ import ParleyCore
 import ParleyPostgres
 import ParleySQLite
 import ParleyStore
+import ParleyTasks
 import ServiceLifecycle
 
 /// One Parley node: store, bus, domain and gateway, served over HTTP and WebSocket.
@@ -46,13 +47,19 @@ public struct ParleyNode: Sendable {
         let directory: any PresenceDirectory = cluster?.directory ?? LocalPresenceDirectory()
         let ids = Snowflake(node: config.nodeId)
         let rules = try ContentRules(path: config.filterRules)
-        let hook = try config.webhookURL.map { text -> WebhookSendHook in
-            guard let url = URL(string: text), url.scheme == "http" || url.scheme == "https" else {
-                throw ConfigurationError("the webhook URL must be an http(s) URL")
-            }
-            return WebhookSendHook(url: url, timeout: .milliseconds(config.webhookTimeoutMs), failOpen: config.webhookFailOpen)
+        let hook = try config.webhookURL.map {
+            WebhookSendHook(
+                call: WebhookCall(url: try WebhookCall.url($0, setting: "the webhook URL"), timeout: .milliseconds(config.webhookTimeoutMs)),
+                failOpen: config.webhookFailOpen)
         }
-        let chat = Chat(store: store, bus: bus, limits: config.limits, ids: ids, rules: rules, hook: hook, logger: logger)
+        let eventWebhook = try config.eventWebhookURL.map {
+            EventWebhook(call: WebhookCall(
+                url: try WebhookCall.url($0, setting: "the event webhook URL"), timeout: .milliseconds(config.eventWebhookTimeoutMs)))
+        }
+        let tasks = try await taskQueue(store: store, cluster: cluster)
+        let chat = Chat(
+            store: store, bus: bus, limits: config.limits, ids: ids, rules: rules, hook: hook,
+            events: eventWebhook == nil ? nil : EventFeed(queue: tasks), logger: logger)
         let hasher = BcryptHasher(cost: UInt8(config.bcryptCost))
         let accounts = Accounts(
             store: store, bus: bus, hasher: hasher, signer: AccessTokenSigner(secret: try jwtSecret()),
@@ -64,12 +71,12 @@ public struct ParleyNode: Sendable {
         let gateway = Gateway(chat: chat, presence: presence, registry: registry, configuration: config, logger: logger)
 
         let router = Router(context: ParleyRequestContext.self)
-        Routes(chat: chat, accounts: accounts, presence: presence, gateway: gateway).add(to: router)
+        Routes(chat: chat, accounts: accounts, presence: presence, gateway: gateway, tasks: tasks).add(to: router)
         let app = Application(
             router: router,
             server: webSocketServer(router: router, accounts: accounts, metrics: chat.metrics, frameLimit: gateway.hardFrameLimit),
             configuration: .init(address: .hostname(config.host, port: config.port), serverName: "parley"),
-            services: [IdleSweep(gateway: gateway)] + (rules.path == nil ? [] : [RulesWatch(rules: rules, logger: logger)])
+            services: [IdleSweep(gateway: gateway), TaskWorkers(queue: tasks, eventWebhook: eventWebhook)] + (rules.path == nil ? [] : [RulesWatch(rules: rules, logger: logger)])
                 + (cluster.map { [PresenceHeartbeat(directory: $0.directory)] } ?? []),
             onServerRunning: { channel in
                 await onListening(channel.localAddress?.port ?? config.port)
@@ -100,6 +107,19 @@ public struct ParleyNode: Sendable {
             jetStream: JetStream(client: client), node: node, maxAge: .seconds(configuration.presenceTTLSeconds), logger: logger)
         try await directory.start()
         return Cluster(client: client, directory: directory, bus: NATSBus(client: client, node: node, directory: directory, logger: logger))
+    }
+
+    /// The durable work queue: JetStream in a cluster, the store's table otherwise.
+    private func taskQueue(store: any Store, cluster: Cluster?) async throws -> any TaskQueue {
+        let policy = RetryPolicy(
+            maxAttempts: configuration.taskAttempts, backoff: RetryPolicy.exponential(from: .milliseconds(configuration.taskBackoffMs)))
+        guard let cluster else { return StoreTaskQueue(store: store, policy: policy, logger: logger) }
+        // A delivered task comes back to another worker after the ack wait: longer than the
+        // longest run (an event webhook call, bounded by its timeout).
+        let ackWait = Duration.milliseconds(configuration.eventWebhookTimeoutMs * 2) + .seconds(5)
+        let queue = JetStreamTaskQueue(jetStream: JetStream(client: cluster.client), policy: policy, ackWait: ackWait, logger: logger)
+        try await queue.start()
+        return queue
     }
 
     /// The configured store: PostgreSQL with a database URL, the embedded SQLite otherwise.

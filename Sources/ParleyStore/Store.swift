@@ -130,4 +130,21 @@ public protocol Store: Sendable {
     func appendNotifications(_ notifications: [NewNotification]) async throws -> [NotificationRecord]
     /// Notifications after `seq`, ascending, at most `limit`; and the user's latest inbox seq.
     func notifications(userId: String, after seq: Int64, limit: Int) async throws -> NotificationPage
+
+    // MARK: Tasks (the durable work queue of a node without NATS)
+
+    /// Adds a task; an id already queued is ignored.
+    func enqueueTask(_ task: TaskRecord) async throws
+    /// Claims up to `limit` live tasks due at `now`, oldest due first: each counts one more
+    /// attempt and is not due again before `leaseUntil`, so a claim whose worker dies lapses and
+    /// the task runs again. Concurrent claimers never get the same task.
+    func claimTasks(now: Int64, leaseUntil: Int64, limit: Int) async throws -> [TaskRecord]
+    /// Removes a finished task.
+    func completeTask(id: String) async throws
+    /// Makes a failed task due again at `runAt`.
+    func retryTask(id: String, runAt: Int64, error: String) async throws
+    /// Gives a task up: it stays, dead, for operators to inspect.
+    func buryTask(id: String, at: Int64, error: String) async throws
+    /// Dead tasks, most recently buried first.
+    func deadTasks(limit: Int) async throws -> [TaskRecord]
 }

@@ -42,6 +42,10 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("webhook-url"), help: "Pre-send webhook that may allow, rewrite or reject each message (env PARLEY_WEBHOOK_URL).") var webhookURL: String?
     @Option(name: .customLong("webhook-timeout-ms"), help: "How long to wait for the webhook (env PARLEY_WEBHOOK_TIMEOUT_MS, default 500).") var webhookTimeoutMs: Int?
     @Option(name: .customLong("webhook-fail-open"), help: "true: a failed webhook lets the message through; false: refuses it (env PARLEY_WEBHOOK_FAIL_OPEN, default true).") var webhookFailOpen: Bool?
+    @Option(name: .customLong("event-webhook-url"), help: "Where message events (sent, recalled, edited) are posted, retried until taken (env PARLEY_EVENT_WEBHOOK_URL).") var eventWebhookURL: String?
+    @Option(name: .customLong("event-webhook-timeout-ms"), help: "How long one event post may take (env PARLEY_EVENT_WEBHOOK_TIMEOUT_MS, default 5000).") var eventWebhookTimeoutMs: Int?
+    @Option(name: .customLong("task-attempts"), help: "Runs of a background task before it is dead-lettered, 1…20 (env PARLEY_TASK_ATTEMPTS, default 5).") var taskAttempts: Int?
+    @Option(name: .customLong("task-backoff-ms"), help: "Wait before a failed task runs again, x4 each time, 10…600000 (env PARLEY_TASK_BACKOFF_MS, default 1000).") var taskBackoffMs: Int?
     @Option(name: .customLong("admin-token"), help: "Credential of the admin API; off without it (env PARLEY_ADMIN_TOKEN).") var adminToken: String?
     @Option(name: .customLong("config"), help: "A JSON configuration file whose keys are these options' long names (env PARLEY_CONFIG).") var configFile: String?
     @Option(name: .customLong("max-image-bytes"), help: "Largest image a message may declare (env PARLEY_MAX_IMAGE_BYTES, default 20 MiB).") var maxImageBytes: Int64?
@@ -104,6 +108,10 @@ struct Serve: AsyncParsableCommand {
         config.webhookURL = try setting(webhookURL, "WEBHOOK_URL")
         if let v = try setting(webhookTimeoutMs, "WEBHOOK_TIMEOUT_MS") { config.webhookTimeoutMs = v }
         if let v = try setting(webhookFailOpen, "WEBHOOK_FAIL_OPEN") { config.webhookFailOpen = v }
+        config.eventWebhookURL = try setting(eventWebhookURL, "EVENT_WEBHOOK_URL")
+        if let v = try setting(eventWebhookTimeoutMs, "EVENT_WEBHOOK_TIMEOUT_MS") { config.eventWebhookTimeoutMs = v }
+        if let v = try setting(taskAttempts, "TASK_ATTEMPTS") { config.taskAttempts = v }
+        if let v = try setting(taskBackoffMs, "TASK_BACKOFF_MS") { config.taskBackoffMs = v }
         for (kind, flag, name) in [("image", maxImageBytes, "MAX_IMAGE_BYTES"), ("video", maxVideoBytes, "MAX_VIDEO_BYTES"),
                                    ("audio", maxAudioBytes, "MAX_AUDIO_BYTES"), ("file", maxFileBytes, "MAX_FILE_BYTES")] {
             if let v = try setting(flag, name) { config.limits.mediaRules[kind]?.maxBytes = v }
@@ -149,6 +157,9 @@ struct Serve: AsyncParsableCommand {
         guard config.userMessageRate > 0, config.userMessageBurst >= 1, config.receiptRate > 0, config.loginLimits.perAccount >= 1
         else { throw ValidationError("rates and login attempts must be positive") }
         guard (10...60_000).contains(config.webhookTimeoutMs) else { throw ValidationError("webhook timeout must be 10…60000 ms") }
+        guard (10...60_000).contains(config.eventWebhookTimeoutMs) else { throw ValidationError("event webhook timeout must be 10…60000 ms") }
+        guard (1...20).contains(config.taskAttempts) else { throw ValidationError("task attempts must be 1…20") }
+        guard (10...600_000).contains(config.taskBackoffMs) else { throw ValidationError("task backoff must be 10…600000 ms") }
         if let token = config.adminToken, token.utf8.count < 16 { throw ValidationError("the admin token must be at least 16 characters") }
         guard config.limits.maxGroupSize >= 2 else { throw ValidationError("max group size must be at least 2") }
         if config.natsURL != nil, config.databaseURL == nil {

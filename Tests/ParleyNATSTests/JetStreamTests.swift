@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import NIOCore
+import NATSServerFixture
 import ParleyNATS
 import Testing
 

@@ -10,6 +10,7 @@ import uuid
 import pytest
 
 from parley import Server, admin_url, postgres_admin, text_message
+from test_event_webhook import Receiver, sent_texts
 from test_friends import befriend
 from test_groups import group_message
 
@@ -292,3 +293,27 @@ def wait_for(condition, message, timeout=10):
     while not condition():
         assert time.monotonic() < deadline, message
         time.sleep(0.05)
+
+
+def test_queued_tasks_outlive_the_node_that_queued_them():
+    import signal
+    receiver = Receiver()
+    hook = ("--event-webhook-url", receiver.url, "--event-webhook-timeout-ms", "1000", "--task-attempts", "10",
+            "--task-backoff-ms", "200")
+    (one, two), _, cleanup = make_cluster(2, *hook)
+    try:
+        alice, bob = one.register(), one.register()
+        receiver.down = True
+        a = alice.connect()
+        for i in range(5):
+            a.request("message", text_message(bob.id, f"queued {i}"))
+        receiver.wait(lambda calls: len({c[0] for c in calls}) == 5)
+        one.process.send_signal(signal.SIGKILL)
+        one.process.wait(10)
+        receiver.down = False
+        # Node two's workers take over the queue: every event arrives, once taken.
+        receiver.wait(lambda calls: len({c[0] for c in calls if c[3] == 200}) == 5, timeout=30)
+        assert sent_texts(receiver.taken()) == [f"queued {i}" for i in range(5)]
+    finally:
+        cleanup()
+        receiver.close()

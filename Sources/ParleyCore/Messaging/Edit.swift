@@ -32,6 +32,7 @@ extension Chat {
                 "content": content.value, "editedAt": .integer(outcome.event.createdAt),
             ]))
         await deliver(frames.notification(notice), to: try await memberIds(of: request.conversationId))
+        await postEvent("message.edited", notice.actionData.objectValue ?? [:])
         return EditAck(
             conversationId: request.conversationId, messageId: request.messageId, seq: outcome.event.seq,
             timestamp: outcome.event.createdAt)

@@ -39,6 +39,7 @@ extension Chat {
             // from the notification as every other device does.
             let members = try await memberIds(of: request.conversationId)
             await deliver(frames.notification(notice), to: members)
+            await postEvent("message.recalled", notice.actionData.objectValue ?? [:])
         }
         return RecallAck(
             conversationId: request.conversationId, messageId: request.messageId, seq: outcome.event.seq,

@@ -42,6 +42,7 @@ extension Chat {
             let frame = frames.message(live)
             await deliver(frame, to: recipients, except: caller.sessionId)
             metrics.delivery.observe(nanoseconds: monotonicNanoseconds() - started)
+            await postEvent("message.sent", ["message": eventValue(live)])
         }
         return SendAck(
             localId: request.localId, messageId: message.messageId, conversationId: message.conversationId,

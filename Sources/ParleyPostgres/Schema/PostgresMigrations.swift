@@ -254,6 +254,20 @@ enum PostgresMigrations {
         (4, """
         ALTER TABLE users ADD COLUMN banned_at BIGINT;
         """),
+        (5, """
+        CREATE TABLE tasks (
+            id TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            attempts BIGINT NOT NULL,
+            run_at BIGINT NOT NULL,
+            created_at BIGINT NOT NULL,
+            last_error TEXT,
+            dead_at BIGINT
+        );
+        CREATE INDEX tasks_due ON tasks (run_at) WHERE dead_at IS NULL;
+        CREATE INDEX tasks_dead ON tasks (dead_at) WHERE dead_at IS NOT NULL;
+        """),
     ]
 
     static var latest: Int { all.map(\.version).max() ?? 0 }

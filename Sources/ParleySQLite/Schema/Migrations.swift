@@ -154,6 +154,20 @@ enum Migrations {
         (4, """
         ALTER TABLE users ADD COLUMN banned_at INTEGER;
         """),
+        (5, """
+        CREATE TABLE tasks (
+            id TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            attempts INTEGER NOT NULL,
+            run_at INTEGER NOT NULL,
+            created_at INTEGER NOT NULL,
+            last_error TEXT,
+            dead_at INTEGER
+        ) WITHOUT ROWID;
+        CREATE INDEX tasks_due ON tasks (run_at) WHERE dead_at IS NULL;
+        CREATE INDEX tasks_dead ON tasks (dead_at) WHERE dead_at IS NOT NULL;
+        """),
     ]
 
     static var latest: Int { all.map(\.version).max() ?? 0 }

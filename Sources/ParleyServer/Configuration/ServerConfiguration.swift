@@ -43,6 +43,14 @@ public struct ServerConfiguration: Sendable {
     public var webhookURL: String?
     public var webhookTimeoutMs = 500
     public var webhookFailOpen = true
+    /// The event webhook: message events (sent, recalled, edited) posted after they happen,
+    /// through the durable task queue, retried until taken.
+    public var eventWebhookURL: String?
+    public var eventWebhookTimeoutMs = 5_000
+    /// Runs of a task (event webhook call) before it is dead-lettered.
+    public var taskAttempts = 5
+    /// The wait before a failed task's second run; each later wait is four times longer.
+    public var taskBackoffMs = 1_000
     /// The credential of the admin API (`Authorization: Bearer <token>`); the API is off when nil.
     public var adminToken: String?
     /// NATS for a cluster: `nats://host:port`; one node alone without it.

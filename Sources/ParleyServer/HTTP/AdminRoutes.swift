@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import ParleyCore
 import ParleyProtocol
+import ParleyTasks
 
 /// The admin API, behind `Authorization: Bearer <admin token>` (`--admin-token`); absent when
 /// no token is configured. See docs/protocol.md §14.
@@ -10,6 +11,7 @@ struct AdminRoutes {
     let chat: Chat
     let accounts: Accounts
     let gateway: Gateway
+    let tasks: any TaskQueue
     let token: String
 
     func add(to router: Router<ParleyRequestContext>) {
@@ -40,6 +42,11 @@ struct AdminRoutes {
             return JSONBody.response(["recipients": try await chat.broadcast(
                 title: body.title, content: body.content, to: body.userIds, priority: body.priority ?? "normal")])
         }
+        admin.get("tasks/dead") { request, _ in
+            let limit = request.uri.queryParameters.get("limit", as: Int.self) ?? 50
+            guard (1...500).contains(limit) else { throw ChatError.badRequest("'limit' must be 1…500") }
+            return JSONBody.response(DeadTasks(tasks: try await tasks.deadLetters(limit: limit), counts: tasks.counts))
+        }
         admin.post("rules/reload") { _, _ in
             do {
                 return JSONBody.response(["rules": try chat.rules.reload()])
@@ -47,6 +54,11 @@ struct AdminRoutes {
                 throw ChatError.badRequest("the rules file cannot be read")
             }
         }
+    }
+
+    struct DeadTasks: Encodable, Sendable {
+        var tasks: [DeadLetter]
+        var counts: TaskCounts
     }
 
     struct AdminStats: Encodable, Sendable {

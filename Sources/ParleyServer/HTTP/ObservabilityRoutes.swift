@@ -2,11 +2,13 @@ import Hummingbird
 import NIOCore
 import ParleyCore
 import ParleyStore
+import ParleyTasks
 
 /// `/metrics` (Prometheus text format) and `/readyz` (the node can serve: its store answers).
 struct ObservabilityRoutes {
     let chat: Chat
     let gateway: Gateway
+    let tasks: any TaskQueue
 
     func add(to router: Router<ParleyRequestContext>) {
         router.get("metrics") { _, _ in
@@ -63,6 +65,11 @@ struct ObservabilityRoutes {
         for route in ["user", "node", "disconnect", "roster"] {
             out += "parley_bus_published_total{route=\"\(route)\"} \(published[route] ?? 0)\n"
         }
+        let taskCounts = tasks.counts
+        metric("parley_tasks_enqueued_total", "counter", "Background tasks (event webhook calls) queued by this node.", taskCounts.enqueued)
+        metric("parley_tasks_completed_total", "counter", "Background tasks this node ran to completion.", taskCounts.completed)
+        metric("parley_tasks_retried_total", "counter", "Background task runs that failed and will run again.", taskCounts.retried)
+        metric("parley_tasks_dead_total", "counter", "Background tasks this node gave up (dead-lettered).", taskCounts.dead)
         histogram("parley_send_ack_seconds", "From a message frame's arrival to its ack.", m.sendToAck)
         histogram("parley_delivery_seconds", "From a message's arrival to its frames being queued for the recipients.", m.delivery)
         histogram("parley_store_append_seconds", "Time to persist a message.", m.storeAppend)

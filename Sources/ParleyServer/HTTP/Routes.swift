@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdWebSocket
 import ParleyCore
+import ParleyTasks
 import ParleyProtocol
 
 /// The HTTP API and the WebSocket endpoint (see docs/protocol.md).
@@ -10,6 +11,7 @@ struct Routes {
     let accounts: Accounts
     let presence: Presence
     let gateway: Gateway
+    let tasks: any TaskQueue
 
     func add(to router: Router<ParleyRequestContext>) {
         router.add(middleware: ErrorResponses())
@@ -18,9 +20,9 @@ struct Routes {
             return JSONBody.response(Health(status: "ok", sessions: counts.sessions, users: counts.users))
         }
 
-        ObservabilityRoutes(chat: chat, gateway: gateway).add(to: router)
+        ObservabilityRoutes(chat: chat, gateway: gateway, tasks: tasks).add(to: router)
         if let token = gateway.configuration.adminToken {
-            AdminRoutes(chat: chat, accounts: accounts, gateway: gateway, token: token).add(to: router)
+            AdminRoutes(chat: chat, accounts: accounts, gateway: gateway, tasks: tasks, token: token).add(to: router)
         }
 
         let auth = router.group("v1/auth")

@@ -1,0 +1,59 @@
+import ParleyStore
+
+extension PostgresStore {
+    static let taskColumns = "id, kind, payload, attempts, run_at, created_at, last_error, dead_at"
+
+    static func task(_ row: PGRow) throws -> TaskRecord {
+        TaskRecord(
+            id: try row.text(0), kind: try row.text(1), payload: try row.text(2), attempts: Int(try row.int(3)), runAt: try row.int(4),
+            createdAt: try row.int(5), lastError: try row.optionalText(6), deadAt: try row.optionalInt(7))
+    }
+
+    public func enqueueTask(_ task: TaskRecord) async throws {
+        try await write { db in
+            try await db.sql.run(
+                "INSERT INTO tasks (\(Self.taskColumns)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING",
+                [.text(task.id), .text(task.kind), .text(task.payload), .integer(Int64(task.attempts)), .integer(task.runAt),
+                 .integer(task.createdAt), PGValue(task.lastError), PGValue(task.deadAt)])
+        }
+    }
+
+    public func claimTasks(now: Int64, leaseUntil: Int64, limit: Int) async throws -> [TaskRecord] {
+        // SKIP LOCKED: nodes claiming at once take different tasks instead of waiting.
+        try await write { db in
+            try await db.sql.all(
+                """
+                UPDATE tasks SET attempts = attempts + 1, run_at = $1
+                WHERE id IN (SELECT id FROM tasks WHERE dead_at IS NULL AND run_at <= $2 ORDER BY run_at LIMIT $3 FOR UPDATE SKIP LOCKED)
+                RETURNING \(Self.taskColumns)
+                """,
+                [.integer(leaseUntil), .integer(now), .integer(Int64(limit))], Self.task
+            ).sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
+        }
+    }
+
+    public func completeTask(id: String) async throws {
+        try await write { db in try await db.sql.run("DELETE FROM tasks WHERE id = $1", [.text(id)]) }
+    }
+
+    public func retryTask(id: String, runAt: Int64, error: String) async throws {
+        try await write { db in
+            try await db.sql.run(
+                "UPDATE tasks SET run_at = $1, last_error = $2 WHERE id = $3 AND dead_at IS NULL", [.integer(runAt), .text(error), .text(id)])
+        }
+    }
+
+    public func buryTask(id: String, at time: Int64, error: String) async throws {
+        try await write { db in
+            try await db.sql.run("UPDATE tasks SET dead_at = $1, last_error = $2 WHERE id = $3", [.integer(time), .text(error), .text(id)])
+        }
+    }
+
+    public func deadTasks(limit: Int) async throws -> [TaskRecord] {
+        try await read {
+            try await $0.all(
+                "SELECT \(Self.taskColumns) FROM tasks WHERE dead_at IS NOT NULL ORDER BY dead_at DESC, id DESC LIMIT $1",
+                [.integer(Int64(limit))], Self.task)
+        }
+    }
+}

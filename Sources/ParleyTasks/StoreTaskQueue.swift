@@ -1,0 +1,129 @@
+import Logging
+import ParleyStore
+import Synchronization
+
+/// The work queue of a node without NATS: a table in the store, polled by the workers. A
+/// claimed task is leased; if its worker dies the lease lapses and the task runs again.
+/// With PostgreSQL, several nodes may share the table (claims skip each other's rows).
+public final class StoreTaskQueue: TaskQueue {
+    private let store: any Store
+    private let policy: RetryPolicy
+    private let lease: Duration
+    private let pollInterval: Duration
+    private let batch: Int
+    private let logger: Logger
+    private let now: @Sendable () -> Int64
+    private let tally = Mutex(TaskCounts())
+    private let wakeup = Wakeup()
+
+    /// - Parameters:
+    ///   - lease: how long a claimed task is not handed out again (longer than any run).
+    ///   - batch: tasks claimed, and run concurrently, at once.
+    public init(
+        store: any Store, policy: RetryPolicy = RetryPolicy(), lease: Duration = .seconds(300), pollInterval: Duration = .seconds(1),
+        batch: Int = 16, logger: Logger, now: @escaping @Sendable () -> Int64 = wallMilliseconds
+    ) {
+        self.store = store
+        self.policy = policy
+        self.lease = lease
+        self.pollInterval = pollInterval
+        self.batch = batch
+        self.logger = logger
+        self.now = now
+    }
+
+    public var counts: TaskCounts { tally.withLock { $0 } }
+
+    public func enqueue(_ task: WorkTask) async throws {
+        let time = now()
+        try await store.enqueueTask(TaskRecord(id: task.id, kind: task.kind, payload: task.payload, runAt: time, createdAt: time))
+        tally.withLock { $0.enqueued += 1 }
+        wakeup.signal()
+    }
+
+    public func work(_ perform: @escaping @Sendable (WorkTask) async -> TaskOutcome) async {
+        while !Task.isCancelled {
+            let time = now()
+            let claimed: [TaskRecord]
+            do {
+                claimed = try await store.claimTasks(now: time, leaseUntil: time + lease.milliseconds, limit: batch)
+            } catch {
+                logger.warning("tasks not claimed", metadata: ["error": "\(error)"])
+                claimed = []
+            }
+            if claimed.isEmpty {
+                await wakeup.wait(atMost: pollInterval)
+                continue
+            }
+            await withTaskGroup(of: Void.self) { group in
+                for record in claimed {
+                    group.addTask { await self.run(record, perform) }
+                }
+            }
+        }
+    }
+
+    private func run(_ record: TaskRecord, _ perform: @Sendable (WorkTask) async -> TaskOutcome) async {
+        let outcome = await perform(WorkTask(id: record.id, kind: record.kind, payload: record.payload, attempt: record.attempts))
+        do {
+            switch outcome {
+            case .done:
+                try await store.completeTask(id: record.id)
+                tally.withLock { $0.completed += 1 }
+            case .failed(let error) where record.attempts < policy.maxAttempts:
+                try await store.retryTask(id: record.id, runAt: now() + policy.delay(after: record.attempts).milliseconds, error: error)
+                tally.withLock { $0.retried += 1 }
+            case .failed(let error), .rejected(let error):
+                try await store.buryTask(id: record.id, at: now(), error: error)
+                tally.withLock { $0.dead += 1 }
+                logger.warning("task dead-lettered", metadata: ["task": "\(record.id)", "kind": "\(record.kind)", "attempts": "\(record.attempts)", "error": "\(error)"])
+            }
+        } catch {
+            // The lease lapses and the task runs again: at least once, never lost.
+            logger.warning("task outcome not stored", metadata: ["task": "\(record.id)", "error": "\(error)"])
+        }
+    }
+
+    public func deadLetters(limit: Int) async throws -> [DeadLetter] {
+        try await store.deadTasks(limit: limit).map {
+            DeadLetter(id: $0.id, kind: $0.kind, payload: $0.payload, attempts: $0.attempts, error: $0.lastError ?? "", deadAt: $0.deadAt ?? 0)
+        }
+    }
+}
+
+/// Wakes a waiting worker early when a task is posted, so a new task does not wait out the poll.
+final class Wakeup: Sendable {
+    private let waiter = Mutex<(continuation: CheckedContinuation<Void, Never>?, pending: Bool)>((nil, false))
+
+    func signal() {
+        let continuation = waiter.withLock { state -> CheckedContinuation<Void, Never>? in
+            guard let continuation = state.continuation else {
+                state.pending = true
+                return nil
+            }
+            state.continuation = nil
+            return continuation
+        }
+        continuation?.resume()
+    }
+
+    /// Returns at a signal (or at once if one came since the last wait), or after `limit`.
+    func wait(atMost limit: Duration) async {
+        let timer = Task {
+            try await Task.sleep(for: limit)
+            self.signal()
+        }
+        defer { timer.cancel() }
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let resumeNow = waiter.withLock { state -> Bool in
+                if state.pending {
+                    state.pending = false
+                    return true
+                }
+                state.continuation = continuation
+                return false
+            }
+            if resumeNow { continuation.resume() }
+        }
+    }
+}

@@ -1,0 +1,58 @@
+import ParleyStore
+import Testing
+
+@Suite("Store: the durable task queue")
+struct TaskStoreTests {
+    static func task(_ id: String, due: Int64, created: Int64 = 1) -> TaskRecord {
+        TaskRecord(id: id, kind: "webhook.event", payload: #"{"n":"\#(id)"}"#, runAt: due, createdAt: created)
+    }
+
+    @Test(arguments: Engine.allCases)
+    func dueTasksAreClaimedOnceLeasedRetriedAndBuried(_ engine: Engine) async throws {
+        try await withStore(engine) { subject async throws in
+            let store = subject.store
+            try await store.enqueueTask(Self.task("a", due: 100, created: 1))
+            try await store.enqueueTask(Self.task("b", due: 100, created: 2))
+            try await store.enqueueTask(Self.task("later", due: 500, created: 3))
+            try await store.enqueueTask(Self.task("a", due: 1))  // the same id again: ignored
+            #expect(try await store.claimTasks(now: 99, leaseUntil: 200, limit: 10).isEmpty, "nothing due yet")
+
+            let claimed = try await store.claimTasks(now: 100, leaseUntil: 200, limit: 10)
+            #expect(claimed.map(\.id) == ["a", "b"])
+            #expect(claimed.allSatisfy { $0.attempts == 1 && $0.runAt == 200 && $0.kind == "webhook.event" })
+            #expect(claimed.first?.payload == #"{"n":"a"}"#)
+            #expect(try await store.claimTasks(now: 150, leaseUntil: 300, limit: 10).isEmpty, "claimed tasks are leased")
+
+            try await store.completeTask(id: "a")
+            try await store.retryTask(id: "b", runAt: 250, error: "HTTP 503")
+            // The lease of a worker that died lapses: the task is due again.
+            let again = try await store.claimTasks(now: 600, leaseUntil: 700, limit: 10)
+            #expect(again.map(\.id) == ["b", "later"])
+            let b = try #require(again.first)
+            #expect(b.attempts == 2 && b.lastError == "HTTP 503")
+
+            try await store.buryTask(id: "b", at: 650, error: "HTTP 500")
+            try await store.buryTask(id: "later", at: 660, error: "gone")
+            #expect(try await store.claimTasks(now: 10_000, leaseUntil: 10_100, limit: 10).isEmpty, "dead tasks never run")
+            let dead = try await store.deadTasks(limit: 10)
+            #expect(dead.map(\.id) == ["later", "b"])
+            #expect(dead.last?.deadAt == 650 && dead.last?.lastError == "HTTP 500" && dead.last?.attempts == 2)
+            #expect(try await store.deadTasks(limit: 1).map(\.id) == ["later"])
+        }
+    }
+
+    @Test(arguments: Engine.allCases)
+    func concurrentClaimersNeverShareATask(_ engine: Engine) async throws {
+        try await withStore(engine) { subject async throws in
+            let store = subject.store
+            for index in 0..<60 { try await store.enqueueTask(Self.task("t\(index)", due: 1)) }
+            let claims = try await withThrowingTaskGroup(of: [String].self) { group in
+                for _ in 0..<6 {
+                    group.addTask { try await store.claimTasks(now: 10, leaseUntil: 1_000, limit: 15).map(\.id) }
+                }
+                return try await group.reduce(into: [String]()) { $0 += $1 }
+            }
+            #expect(claims.count == 60 && Set(claims).count == 60)
+        }
+    }
+}

@@ -3,23 +3,31 @@ import Logging
 import ParleyClient
 import ParleyProtocol
 
-/// The node under load, and the users the generator creates on it.
+/// The node(s) under load, and the users the generator creates on them.
 public struct BenchTarget: Sendable {
-    public var server: URL
+    /// Where accounts are made and HTTP calls go: the first node.
+    public var server: URL { servers[0] }
+    /// Every node of the cluster under load (one for a single node); sessions are spread over them.
+    public var servers: [URL]
     /// The server's process id, to read its memory (local runs only).
     public var serverPID: Int?
     let logger: Logger
 
     public init(server: URL, serverPID: Int?) {
-        self.server = server
+        self.init(servers: [server], serverPID: serverPID)
+    }
+
+    public init(servers: [URL], serverPID: Int?) {
+        precondition(!servers.isEmpty, "at least one node")
+        self.servers = servers
         self.serverPID = serverPID
         var logger = Logger(label: "parley.bench")
         logger.logLevel = .error
         self.logger = logger
     }
 
-    func socketURL(device: String) -> String {
-        ClientConfiguration.socketURL(server: server, deviceId: device, platform: .desktop)
+    func socketURL(device: String, node: Int = 0) -> String {
+        ClientConfiguration.socketURL(server: servers[node % servers.count], deviceId: device, platform: .desktop)
     }
 
     /// Registers `count` fresh users, a few at a time.
@@ -44,9 +52,10 @@ public struct BenchTarget: Sendable {
         return grants
     }
 
-    /// Opens sessions, `concurrency` handshakes at a time.
+    /// Opens sessions, `concurrency` handshakes at a time; session `i` goes to node
+    /// `(i + firstNode) % nodes`.
     func connect(
-        _ plan: [(token: String, device: String)], concurrency: Int,
+        _ plan: [(token: String, device: String)], concurrency: Int, firstNode: Int = 0,
         onFrame: @escaping @Sendable (Int, String) -> Void
     ) async throws -> [BenchConnection] {
         var connections = [BenchConnection?](repeating: nil, count: plan.count)
@@ -56,7 +65,7 @@ public struct BenchTarget: Sendable {
                 let index = next
                 next += 1
                 let (token, device) = plan[index]
-                let url = socketURL(device: device)
+                let url = socketURL(device: device, node: index + firstNode)
                 group.addTask {
                     (index, try await BenchConnection.open(url: url, token: token, logger: logger) { onFrame(index, $0) })
                 }

@@ -44,7 +44,7 @@ public struct PrivateChat: Sendable {
         // Intended send time of each in-flight message, by localId, per sender.
         let inFlight = (0..<pairs).map { _ in InFlight() }
 
-        let receiverConnections = try await target.connect(receivers.map { ($0.accessToken, "bench") }, concurrency: 64) { _, frame in
+        let receiverConnections = try await target.connect(receivers.map { ($0.accessToken, "bench") }, concurrency: 64, firstNode: 1) { _, frame in
             guard FrameScan.type(of: frame) == "message", let sentAt = FrameScan.leadingInt(ofString: "text", in: frame).map(UInt64.init)
             else { return }
             let now = nowNanos()

@@ -10,12 +10,16 @@ struct BenchCommand: AsyncParsableCommand {
         subcommands: [Connect.self, Private.self, Fanout.self, Sync.self])
 
     struct Target: ParsableArguments {
-        @Option(help: "The node's HTTP address.") var server = "http://127.0.0.1:8080"
+        @Option(help: "A node's HTTP address; repeat it for a cluster (sessions are spread over the nodes, a private pair's two users on different nodes).")
+        var server: [String] = []
         @Option(name: .customLong("server-pid"), help: "The node's process id, to report its memory (local nodes only).") var serverPID: Int?
 
         func target() throws -> BenchTarget {
-            guard let url = URL(string: server) else { throw ValidationError("'\(server)' is not a URL") }
-            return BenchTarget(server: url, serverPID: serverPID)
+            let urls = try (server.isEmpty ? ["http://127.0.0.1:8080"] : server).map { text in
+                guard let url = URL(string: text), url.host != nil else { throw ValidationError("'\(text)' is not a URL") }
+                return url
+            }
+            return BenchTarget(servers: urls, serverPID: serverPID)
         }
     }
 

@@ -1,4 +1,5 @@
 """Two nodes on one PostgreSQL database and one NATS server: users on different nodes talk."""
+import json
 import os
 import shutil
 import socket
@@ -323,3 +324,38 @@ def test_queued_tasks_outlive_the_node_that_queued_them():
     finally:
         cleanup()
         receiver.close()
+
+
+def test_a_drained_node_loses_nothing():
+    import signal
+    from websockets.exceptions import ConnectionClosed
+    (one, two), _, cleanup = make_cluster()
+    try:
+        alice, bob = one.register(), one.register()
+        a, b = alice.connect(), on(two, bob).connect()
+        acked = {}
+        for i in range(10):
+            acked[f"d-{i}"] = a.request("message", text_message(bob.id, f"m{i}", local_id=f"d-{i}"))["data"]["messageId"]
+        # More in flight when the node is asked to stop.
+        for i in range(10, 30):
+            a.send({"type": "message", "requestId": f"d-{i}", "data": text_message(bob.id, f"m{i}", local_id=f"d-{i}")})
+        one.process.send_signal(signal.SIGTERM)
+        try:
+            while True:
+                frame = json.loads(a.conn.recv(timeout=10))
+                if frame["type"] == "ack":
+                    acked[frame["data"]["localId"]] = frame["data"]["messageId"]
+        except ConnectionClosed as closed:
+            assert closed.rcvd is not None and closed.rcvd.code == 1012, closed
+        assert one.process.wait(20) == 0
+        # The client reconnects to the other node and resends what it has no ack for.
+        moved = on(two, alice).connect()
+        for i in range(30):
+            reply = moved.request("message", text_message(bob.id, f"m{i}", local_id=f"d-{i}"))
+            assert acked.setdefault(f"d-{i}", reply["data"]["messageId"]) == reply["data"]["messageId"]
+        cid = moved.request("sync", {"since": 0, "notificationsAfter": 0})["data"]["conversations"][0]["conversationId"]
+        history = b.request("history", {"conversationId": cid, "afterSeq": 0, "limit": 200})["data"]["messages"]
+        assert sorted(m["localId"] for m in history) == sorted(acked), "every message exactly once"
+        assert [m["seq"] for m in history] == list(range(1, 31))
+    finally:
+        cleanup()

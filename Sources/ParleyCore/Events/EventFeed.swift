@@ -17,11 +17,12 @@ public struct EventFeed: Sendable {
 extension Chat {
     /// Queues an event for the event webhook, if one is configured:
     /// `{"eventId", "event", "timestamp", …fields}`. The change it reports is committed
-    /// already, so a failure here is logged, never reported to the user.
-    func postEvent(_ name: String, _ fields: [String: JSONValue]) async {
+    /// already, so a failure here is logged, never reported to the user. The fields are only
+    /// built when there is a webhook (they cost an encoding on the send path).
+    func postEvent(_ name: String, _ fields: @autoclosure () -> [String: JSONValue]) async {
         guard let events else { return }
         let id = ids.next()
-        var body = fields
+        var body = fields()
         body["eventId"] = .string(id)
         body["event"] = .string(name)
         body["timestamp"] = .integer(clock.now())

@@ -74,7 +74,7 @@ public struct ParleyNode: Sendable {
         Routes(chat: chat, accounts: accounts, presence: presence, gateway: gateway, tasks: tasks).add(to: router)
         let app = Application(
             router: router,
-            server: webSocketServer(router: router, accounts: accounts, metrics: chat.metrics, frameLimit: gateway.hardFrameLimit),
+            server: webSocketServer(gateway: gateway, accounts: accounts),
             configuration: .init(address: .hostname(config.host, port: config.port), serverName: "parley"),
             services: [IdleSweep(gateway: gateway), TaskWorkers(queue: tasks, eventWebhook: eventWebhook)] + (rules.path == nil ? [] : [RulesWatch(rules: rules, logger: logger)])
                 + (cluster.map { [PresenceHeartbeat(directory: $0.directory)] } ?? []),
@@ -134,30 +134,20 @@ public struct ParleyNode: Sendable {
         return (store, { store.close() })
     }
 
-    /// HTTP/1 with WebSocket upgrades on the same router, refused upgrades answered by the router.
-    private func webSocketServer(
-        router: Router<ParleyRequestContext>, accounts: Accounts, metrics: NodeMetrics, frameLimit: Int
-    ) -> HTTPServerBuilder {
-        let configuration = HTTP1WebSocketUpgradeChannel.Configuration(
-            http1: .init(idleTimeout: .seconds(120)),
-            ws: .init(
-                maxFrameSize: frameLimit,
-                // permessage-deflate when the client offers it: inbound frames are inflated by
-                // Hummingbird; outbound frames are deflated once per delivery (`Deflate`), which
-                // needs every message compressed on its own (server_no_context_takeover).
-                extensions: [.perMessageDeflate(serverNoContextTakeover: true, maxDecompressedFrameSize: frameLimit)],
-                // No ping task per connection: the node-wide idle sweep closes silent sessions.
-                autoPing: .disabled,
-                closeTimeout: .seconds(5)))
-        let webSocketResponder = router.buildResponder()
-        let maxIdLength = self.configuration.limits.maxClientIdLength
+    /// HTTP/1 for the API, upgraded to WebSocket sessions on `/v1/ws`; a refused upgrade is
+    /// answered by the router like any request.
+    private func webSocketServer(gateway: Gateway, accounts: Accounts) -> HTTPServerBuilder {
+        let metrics = gateway.chat.metrics
+        let maxIdLength = configuration.limits.maxClientIdLength
         return HTTPServerBuilder { responder in
-            GatedUpgradeChannel(
-                inner: HTTP1WebSocketUpgradeChannel(responder: responder, webSocketResponder: webSocketResponder, configuration: configuration),
+            SessionChannel(
+                responder: responder, http1: .init(idleTimeout: .seconds(120)),
                 admit: { head in
                     metrics.connectionAttempts.add()
-                    return await DeviceIdentity.admits(head, accounts: accounts, maxIdLength: maxIdLength)
-                })
+                    return await DeviceIdentity.admitted(head, accounts: accounts, maxIdLength: maxIdLength)
+                },
+                open: { identity, deflate, channel in gateway.open(identity, deflate: deflate, channel: channel) },
+                maxFrameSize: gateway.hardFrameLimit)
         }
     }
 

@@ -95,6 +95,9 @@ struct TaskQueueTests {
         #expect(log.all.filter { $0.id == "ok" }.count == 1)
         #expect(log.all.filter { $0.id == "flaky" }.map(\.attempt) == [1, 2, 3])
         #expect(log.all.filter { $0.id == "unknown" }.count == 1, "a rejected task is not retried")
+        // Outcomes are counted once stored, just after the runs the log saw.
+        let deadline = ContinuousClock.now + .seconds(10)
+        while queue.counts.completed < 2, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
         #expect(queue.counts.completed == 2 && queue.counts.dead == 2)
     }
 

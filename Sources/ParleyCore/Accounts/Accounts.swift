@@ -243,4 +243,10 @@ public enum CloseCodes {
     public static let policyViolation: UInt16 = 1008
     /// The node is shutting down: reconnect (to another node).
     public static let serviceRestart: UInt16 = 1012
+    /// A frame broke the WebSocket protocol.
+    public static let protocolError: UInt16 = 1002
+    /// A text message that is not UTF-8, or a compressed one that does not inflate.
+    public static let invalidPayload: UInt16 = 1007
+    /// A message beyond the hard size limit.
+    public static let tooBig: UInt16 = 1009
 }

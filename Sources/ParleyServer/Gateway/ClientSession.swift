@@ -138,6 +138,26 @@ final class ClientSession: Sendable {
         }
     }
 
+    /// Whether the session is closing (a close frame went out, or the connection is cut).
+    var isClosing: Bool { closing.load(ordering: .relaxed) }
+
+    /// The client closed: answers with its close frame's payload (code and reason), then
+    /// drops the connection.
+    func closeNow(echoing payload: ByteBuffer) {
+        guard !closing.exchange(true, ordering: .relaxed) else { return }
+        var echo = ByteBuffer()
+        if let code = payload.getInteger(at: payload.readerIndex, as: UInt16.self) { echo.writeInteger(code) }
+        let channel = self.channel
+        channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .connectionClose, data: echo)).whenComplete { _ in
+            channel.close(promise: nil)
+        }
+    }
+
+    /// Reads the socket again after the session's inbox made it pause.
+    func resumeReading() {
+        channel.setOption(ChannelOptions.autoRead, value: true).whenComplete { _ in }
+    }
+
     /// Drops the connection without a closing handshake: for a client that does not read.
     func cutOff() {
         if !closing.exchange(true, ordering: .relaxed) { metrics.slowConsumerCutoffs.add() }

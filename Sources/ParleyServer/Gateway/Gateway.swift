@@ -1,5 +1,4 @@
 import Foundation
-import HummingbirdWebSocket
 import Logging
 import NIOCore
 import NIOWebSocket
@@ -22,61 +21,73 @@ struct Gateway: Sendable {
     /// frames between `maxFrameBytes` and this get a `too_large` error and the session lives on.
     var hardFrameLimit: Int { max(configuration.maxFrameBytes * 4, 1 << 20) }
 
-    /// Runs one session. Returns when the connection is gone.
-    func serve(_ device: DeviceIdentity, inbound: WebSocketInboundStream, channel: any Channel, deflate: Deflate?) async {
-        let now = chat.clock.now()
+    /// A session whose upgrade was accepted: its handler, on the channel's event loop.
+    func open(_ device: DeviceIdentity, deflate: Deflate?, channel: any Channel) -> SessionHandler {
         let session = ClientSession(
             id: chat.ids.next(), caller: device.caller, deviceId: device.deviceId, platform: device.platform,
-            channel: channel, outboxes: outboxes, queueLimit: configuration.outboundQueueFrames, now: now, deflate: deflate,
+            channel: channel, outboxes: outboxes, queueLimit: configuration.outboundQueueFrames, now: chat.clock.now(), deflate: deflate,
             metrics: chat.metrics)
+        return SessionHandler(session: session, gateway: self, maxMessageBytes: hardFrameLimit)
+    }
+
+    /// A session starts: `connected` goes first, the device's older session here is replaced,
+    /// and (off the event loop) one on another node too, and presence hears of it.
+    func opened(_ session: ClientSession) -> Task<Void, Never> {
+        let now = chat.clock.now()
         session.enqueue(chat.frames.frame(.connected, ConnectedPayload(
             userId: session.userId, deviceId: session.deviceId, sessionId: session.id, serverTime: now,
             heartbeatInterval: configuration.heartbeatInterval, idleTimeout: configuration.idleTimeout)))
         chat.metrics.connectionsAccepted.add()
         chat.metrics.connections.add(1)
-        defer { chat.metrics.connections.add(-1) }
         let kicked = chat.frames.kicked(reason: "replaced", message: "This device signed in again elsewhere.")
         for replaced in registry.add(session) {
             replaced.close(code: CloseCodes.kicked, reason: "replaced", finalFrame: kicked)
         }
-        // The device's older session may sit on another node of a cluster.
-        await chat.bus.publish(.disconnect(Disconnect(
-            userId: session.userId, deviceId: session.deviceId, sparedSession: session.id, finalFrame: kicked,
-            closeCode: CloseCodes.kicked, reason: "replaced")))
-        await presence.connected(session.caller, deviceId: session.deviceId, platform: session.platform)
-        await read(session, from: inbound)
+        return Task { [chat, presence] in
+            // The device's older session may sit on another node of a cluster.
+            await chat.bus.publish(.disconnect(Disconnect(
+                userId: session.userId, deviceId: session.deviceId, sparedSession: session.id, finalFrame: kicked,
+                closeCode: CloseCodes.kicked, reason: "replaced")))
+            await presence.connected(session.caller, deviceId: session.deviceId, platform: session.platform)
+        }
+    }
+
+    /// A session's connection is gone.
+    func closed(_ session: ClientSession, after opening: Task<Void, Never>?) {
         registry.remove(session)
-        await presence.disconnected(session.caller)
+        chat.metrics.connections.add(-1)
+        Task { [presence] in
+            await opening?.value
+            await presence.disconnected(session.caller)
+        }
+    }
+
+    /// Handles a session's queued frames in order, answering each before the next, until none
+    /// is left; the next frame to arrive starts another run.
+    func process(_ session: ClientSession, _ inbox: SessionInbox) async {
+        var limits = inbox.limits
+        while true {
+            let (item, resume) = inbox.next(saving: limits)
+            if resume { session.resumeReading() }
+            guard let item else { return }
+            let reply: ByteBuffer?
+            switch item {
+            case .binary:
+                reply = chat.frames.error(.badRequest("binary frames are not supported; send JSON text frames"), requestId: nil)
+            case .text(let text):
+                reply = await handle(text, session: session, limits: &limits, now: chat.clock.now())
+            }
+            if let reply { session.enqueue(reply) }
+            if limits.rejectionsInARow >= configuration.abuseLimit {
+                log(session).notice("closing session that ignores its limits")
+                session.close(code: CloseCodes.policyViolation, reason: "too many rejected frames")
+            }
+        }
     }
 
     /// The node's logger with the session's identity, made only when something is logged.
     private func log(_ session: ClientSession) -> Logger {
         logger.with(["session": "\(session.id)", "user": "\(session.userId)", "device": "\(session.deviceId)"])
-    }
-
-    /// Reads client frames in order, answering each before reading the next.
-    private func read(_ session: ClientSession, from inbound: WebSocketInboundStream) async {
-        var limits = SessionLimits(configuration: configuration, now: chat.clock.now())
-        do {
-            for try await message in inbound.messages(maxSize: hardFrameLimit) {
-                let now = chat.clock.now()
-                session.heard(at: now)
-                let reply: ByteBuffer?
-                switch message {
-                case .binary:
-                    reply = chat.frames.error(.badRequest("binary frames are not supported; send JSON text frames"), requestId: nil)
-                case .text(let text):
-                    reply = await handle(text, session: session, limits: &limits, now: now)
-                }
-                if let reply { session.enqueue(reply) }
-                if limits.rejectionsInARow >= configuration.abuseLimit {
-                    log(session).notice("closing session that ignores its limits")
-                    session.close(code: CloseCodes.policyViolation, reason: "too many rejected frames")
-                }
-            }
-        } catch {
-            log(session).trace("reader ended", metadata: ["error": "\(error)"])
-        }
     }
 
     /// One client frame → its reply (nil when the frame has none).

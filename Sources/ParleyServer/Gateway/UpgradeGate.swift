@@ -1,28 +1,27 @@
-import Hummingbird
-import HummingbirdCore
-import HummingbirdWebSocket
-import Logging
 import NIOCore
 import NIOHTTP1
 
 /// Decides on a WebSocket upgrade before the upgrade handler sees it.
 ///
-/// Hummingbird answers every refused upgrade with a bare 400, but clients must get a 401
-/// (bad token) or 400 with the usual JSON error body. So an upgrade request that would be
-/// refused has its upgrade headers removed: it then runs through the HTTP router as a plain
-/// GET, whose middleware answers with the proper status and body.
+/// NIO's upgrade handler cannot hand a refused upgrade request on to HTTP (it has consumed the
+/// request head), but clients must get a 401 (bad token) or 400 with the usual JSON error
+/// body. So an upgrade request that would be refused has its upgrade headers removed: it then
+/// runs through the HTTP router as a plain GET, whose middleware answers with the proper
+/// status and body. An accepted one goes on with its identity recorded for the upgrade.
 final class UpgradeGate: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
 
-    /// Whether the upgrade request would be accepted (credentials and device are valid).
-    typealias Admission = @Sendable (HTTPRequestHead) async -> Bool
+    /// The identity of an acceptable upgrade request (credentials and device are valid), or nil.
+    typealias Admission = @Sendable (HTTPRequestHead) async -> DeviceIdentity?
 
     private let admit: Admission
+    private let admitted: NIOLoopBoundBox<DeviceIdentity?>
     private var held: [HTTPServerRequestPart]?
 
-    init(admit: @escaping Admission) {
+    init(admit: @escaping Admission, admitted: NIOLoopBoundBox<DeviceIdentity?>) {
         self.admit = admit
+        self.admitted = admitted
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -41,11 +40,13 @@ final class UpgradeGate: ChannelInboundHandler, RemovableChannelHandler {
         }
         held = []
         let admit = self.admit
-        let decision = context.eventLoop.makePromise(of: Bool.self)
+        let decision = context.eventLoop.makePromise(of: DeviceIdentity?.self)
         decision.completeWithTask { await admit(head) }
-        decision.futureResult.assumeIsolated().whenSuccess { accepted in
+        decision.futureResult.assumeIsolated().whenSuccess { identity in
             var head = head
-            if !accepted {
+            if let identity {
+                self.admitted.value = identity
+            } else {
                 for name in ["upgrade", "connection", "sec-websocket-key", "sec-websocket-version", "sec-websocket-extensions"] {
                     head.headers.remove(name: name)
                 }
@@ -57,26 +58,5 @@ final class UpgradeGate: ChannelInboundHandler, RemovableChannelHandler {
             context.fireChannelReadComplete()
             context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
         }
-    }
-}
-
-/// Hummingbird's HTTP/1 + WebSocket child channel with an `UpgradeGate` in front of its
-/// upgrade handler.
-struct GatedUpgradeChannel: ServerChildChannel {
-    let inner: HTTP1WebSocketUpgradeChannel
-    let admit: UpgradeGate.Admission
-
-    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<HTTP1WebSocketUpgradeChannel.Value> {
-        let admit = self.admit
-        return inner.setup(channel: channel, logger: logger).flatMapThrowing { value in
-            let operations = channel.pipeline.syncOperations
-            let upgrader = try operations.handler(type: NIOTypedHTTPServerUpgradeHandler<HTTP1WebSocketUpgradeChannel.UpgradeResult>.self)
-            try operations.addHandler(UpgradeGate(admit: admit), position: .before(upgrader))
-            return value
-        }
-    }
-
-    func handle(value: HTTP1WebSocketUpgradeChannel.Value, logger: Logger) async {
-        await inner.handle(value: value, logger: logger)
     }
 }

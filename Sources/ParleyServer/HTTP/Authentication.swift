@@ -62,13 +62,13 @@ extension DeviceIdentity {
         self.init(caller: caller, deviceId: deviceId, platform: platform)
     }
 
-    /// Whether an upgrade request would be accepted: the WebSocket path, a valid token and
-    /// a well-formed device. Used by `UpgradeGate` before the upgrade starts.
-    static func admits(_ head: HTTPRequestHead, accounts: Accounts, maxIdLength: Int) async -> Bool {
+    /// The identity of an upgrade request that is accepted: the WebSocket path, a valid
+    /// token and a well-formed device; nil when it is refused (the router then answers it).
+    static func admitted(_ head: HTTPRequestHead, accounts: Accounts, maxIdLength: Int) async -> DeviceIdentity? {
         let uri = URI(head.uri)
-        guard uri.path == "/v1/ws" else { return false }
+        guard uri.path == "/v1/ws" else { return nil }
         guard let token = Authentication.token(authorization: head.headers.first(name: "authorization"), uri: uri),
-            let caller = try? await accounts.authenticate(accessToken: token) else { return false }
-        return (try? DeviceIdentity(caller: caller, query: uri, maxIdLength: maxIdLength)) != nil
+            let caller = try? await accounts.authenticate(accessToken: token) else { return nil }
+        return try? DeviceIdentity(caller: caller, query: uri, maxIdLength: maxIdLength)
     }
 }

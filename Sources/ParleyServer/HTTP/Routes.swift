@@ -110,11 +110,11 @@ struct Routes {
         FriendRoutes(chat: chat, presence: presence).add(to: authenticated)
         GroupRoutes(chat: chat).add(to: authenticated)
 
+        // Accepted upgrades never reach the router (`SessionChannel` runs them); what does is a
+        // refused one, or a plain GET: the middleware answers 401 or 400 as for any request.
         authenticated.add(middleware: DeviceAnnouncement(maxIdLength: chat.limits.maxClientIdLength))
-            .ws("ws") { inbound, _, context in
-                guard let device = context.requestContext.device else { return }
-                let deflate = Deflate(offer: context.request.headers[.secWebSocketExtensions])
-                await gateway.serve(device, inbound: inbound, channel: context.requestContext.channel, deflate: deflate)
+            .get("ws") { _, _ -> Response in
+                throw ChatError.badRequest("GET /v1/ws opens a WebSocket: send 'Upgrade: websocket' with a valid token and device")
             }
     }
 

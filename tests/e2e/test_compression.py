@@ -85,3 +85,36 @@ def test_without_an_offer_frames_stay_plain(server):
     alice.connect().request("message", text_message(bob.id, "plain " * 200))
     rsv1, wire, message = raw.frame()
     assert not rsv1 and message["data"]["content"]["text"] == "plain " * 200
+
+
+def test_a_deflate_bomb_closes_the_session(server):
+    """A small compressed frame that inflates beyond the hard size limit is refused (1009)
+    without the server inflating it all."""
+    bob = server.register()
+    raw = RawSocket(server, bob.token)
+    raw.frame()  # connected
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
+    data = compressor.compress(b"{" + b" " * (8 << 20)) + compressor.flush(zlib.Z_SYNC_FLUSH)
+    data = data[:-4]
+    assert len(data) < 65536
+    mask = os.urandom(4)
+    header = bytes([0xC1, 0x80 | 126]) + struct.pack("!H", len(data))
+    raw.sock.sendall(header + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(data)))
+    first, second = raw._read(2)
+    assert first & 0x0F == 0x8, "a close frame"
+    payload = raw._read(second & 0x7F)
+    assert struct.unpack("!H", payload[:2])[0] == 1009
+    # The node is fine: a new session works.
+    assert server.register().connect().request("ping")["type"] == "pong"
+
+
+def test_the_answer_asks_clients_not_to_keep_compression_context(server):
+    bob = server.register()
+    raw = RawSocket(server, bob.token, offer="permessage-deflate; server_max_window_bits=10")
+    headers = raw.headers.lower()
+    assert "client_no_context_takeover" in headers and "server_max_window_bits=10" in headers
+    # Two compressed messages, each a stream of its own, are both understood.
+    raw.frame()
+    for i in range(2):
+        raw.send_compressed({"type": "ping", "requestId": f"z{i}"})
+        assert raw.frame()[2]["requestId"] == f"z{i}"

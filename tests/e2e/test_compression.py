@@ -34,27 +34,33 @@ class RawSocket:
         data, self.buffer = self.buffer[:count], self.buffer[count:]
         return data
 
-    def frame(self):
-        """(rsv1, payload as sent on the wire, payload inflated if rsv1)."""
+    def raw_frame(self):
+        """(opcode, rsv1, payload as sent on the wire)."""
         first, second = self._read(2)
         length = second & 0x7F
         if length == 126:
             length = struct.unpack("!H", self._read(2))[0]
         elif length == 127:
             length = struct.unpack("!Q", self._read(8))[0]
-        payload = self._read(length)
-        rsv1 = bool(first & 0x40)
+        return first & 0x0F, bool(first & 0x40), self._read(length)
+
+    def frame(self):
+        """(rsv1, payload as sent on the wire, payload inflated if rsv1)."""
+        _, rsv1, payload = self.raw_frame()
         text = zlib.decompressobj(-15).decompress(payload + b"\x00\x00\xff\xff") if rsv1 else payload
         return rsv1, payload, json.loads(text)
+
+    def send(self, opcode, payload, fin=True, rsv1=False):
+        """One masked frame."""
+        mask = os.urandom(4)
+        first = (0x80 if fin else 0) | (0x40 if rsv1 else 0) | opcode
+        length = bytes([0x80 | len(payload)]) if len(payload) < 126 else bytes([0x80 | 126]) + struct.pack("!H", len(payload))
+        self.sock.sendall(bytes([first]) + length + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload)))
 
     def send_compressed(self, obj):
         compressor = zlib.compressobj(6, zlib.DEFLATED, -15)
         data = compressor.compress(json.dumps(obj).encode()) + compressor.flush(zlib.Z_SYNC_FLUSH)
-        data = data[:-4]
-        mask = os.urandom(4)
-        header = bytes([0xC1])  # FIN, RSV1, text
-        header += bytes([0x80 | len(data)]) if len(data) < 126 else bytes([0x80 | 126]) + struct.pack("!H", len(data))
-        self.sock.sendall(header + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(data)))
+        self.send(0x1, data[:-4], rsv1=True)
 
 
 def test_a_compressed_session_sends_and_receives_deflated_frames(server):
@@ -95,15 +101,10 @@ def test_a_deflate_bomb_closes_the_session(server):
     raw.frame()  # connected
     compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
     data = compressor.compress(b"{" + b" " * (8 << 20)) + compressor.flush(zlib.Z_SYNC_FLUSH)
-    data = data[:-4]
     assert len(data) < 65536
-    mask = os.urandom(4)
-    header = bytes([0xC1, 0x80 | 126]) + struct.pack("!H", len(data))
-    raw.sock.sendall(header + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(data)))
-    first, second = raw._read(2)
-    assert first & 0x0F == 0x8, "a close frame"
-    payload = raw._read(second & 0x7F)
-    assert struct.unpack("!H", payload[:2])[0] == 1009
+    raw.send(0x1, data[:-4], rsv1=True)
+    opcode, _, payload = raw.raw_frame()
+    assert opcode == 0x8 and struct.unpack("!H", payload[:2])[0] == 1009
     # The node is fine: a new session works.
     assert server.register().connect().request("ping")["type"] == "pong"
 

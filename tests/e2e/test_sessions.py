@@ -133,48 +133,20 @@ def test_a_burst_of_frames_is_answered_in_order(server):
 
 def test_websocket_control_frames_and_fragments(server):
     """A raw client: a WebSocket ping gets a pong, a fragmented message is reassembled, a
-    close is answered with the same code."""
-    user = server.register()
-    raw = sockets.create_connection(("127.0.0.1", server.port), timeout=10)
-    key = base64.b64encode(os.urandom(16)).decode()
-    raw.sendall((f"GET /v1/ws?deviceId=raw&platform=web HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
-                 f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
-                 f"Authorization: Bearer {user.token}\r\n\r\n").encode())
-    buffer = b""
-    while b"\r\n\r\n" not in buffer:
-        buffer += raw.recv(4096)
-    assert buffer.startswith(b"HTTP/1.1 101")
-    buffer = buffer.split(b"\r\n\r\n", 1)[1]
-
-    def send(opcode, payload, fin=True):
-        mask = os.urandom(4)
-        header = bytes([(0x80 if fin else 0) | opcode, 0x80 | len(payload)])
-        raw.sendall(header + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload)))
-
-    def frame():
-        nonlocal buffer
-        while len(buffer) < 2:
-            buffer += raw.recv(4096)
-        length = buffer[1] & 0x7F
-        start = 2 + (2 if length == 126 else 0)
-        if length == 126:
-            while len(buffer) < 4:
-                buffer += raw.recv(4096)
-            length = int.from_bytes(buffer[2:4], "big")
-        while len(buffer) < start + length:
-            buffer += raw.recv(4096)
-        opcode, payload, buffer = buffer[0] & 0x0F, buffer[start:start + length], buffer[start + length:]
-        return opcode, payload
-
-    assert frame()[0] == 0x1  # connected
-    send(0x9, b"are you there")
-    assert frame() == (0xA, b"are you there")
-    send(0x1, b'{"type":"ping",', fin=False)
-    send(0x0, b'"requestId":"frag"}')
-    opcode, payload = frame()
+    close is answered with the same code and the connection ends."""
+    from test_compression import RawSocket
+    raw = RawSocket(server, server.register().token, offer=None)
+    assert raw.headers.startswith("HTTP/1.1 101")
+    assert raw.raw_frame()[0] == 0x1  # connected
+    raw.send(0x9, b"are you there")
+    assert raw.raw_frame() == (0xA, False, b"are you there")
+    raw.send(0x1, b'{"type":"ping",', fin=False)
+    raw.send(0x9, b"in between")  # control frames may come between fragments
+    assert raw.raw_frame() == (0xA, False, b"in between")
+    raw.send(0x0, b'"requestId":"frag"}')
+    opcode, _, payload = raw.raw_frame()
     assert opcode == 0x1 and b'"requestId":"frag"' in payload and b'"pong"' in payload
-    send(0x8, (1000).to_bytes(2, "big") + b"bye")
-    opcode, payload = frame()
+    raw.send(0x8, (1000).to_bytes(2, "big") + b"bye")
+    opcode, _, payload = raw.raw_frame()
     assert opcode == 0x8 and payload[:2] == (1000).to_bytes(2, "big")
-    raw.settimeout(10)
-    assert raw.recv(4096) == b"", "the server ends the connection after the closing handshake"
+    assert raw.sock.recv(4096) == b"", "the server ends the connection after the closing handshake"

@@ -61,10 +61,12 @@ public struct ParleyNode: Sendable {
             store: store, bus: bus, limits: config.limits, ids: ids, rules: rules, hook: hook,
             events: eventWebhook == nil ? nil : EventFeed(queue: tasks), logger: logger)
         let hasher = BcryptHasher(cost: UInt8(config.bcryptCost))
+        let throttle = LoginThrottle(limits: config.loginLimits)
+        if let cluster { cluster.shareLoginFailures(throttle, logger: logger) }
         let accounts = Accounts(
             store: store, bus: bus, hasher: hasher, signer: AccessTokenSigner(secret: try jwtSecret()),
             lifetimes: config.tokens, ids: ids, decoyHash: try await hasher.hash("decoy-password-for-timing"),
-            throttle: LoginThrottle(limits: config.loginLimits), metrics: chat.metrics)
+            throttle: throttle, metrics: chat.metrics)
         let registry = SessionRegistry(bus: bus, forgetRoster: { chat.forgetRoster($0) })
         bus.attach(registry)
         let presence = Presence(chat: chat, directory: directory, node: config.nodeId)
@@ -94,6 +96,24 @@ public struct ParleyNode: Sendable {
         var client: NATSClient
         var directory: ClusterPresenceDirectory
         var bus: NATSBus
+
+        /// Every node hears of every node's failed logins (`parley.login`), so the throttle
+        /// counts an attacker's guesses across the cluster. Rare and small: sent to all nodes.
+        func shareLoginFailures(_ throttle: LoginThrottle, logger: Logger) {
+            let client = self.client
+            _ = client.subscribe("parley.login") { message in
+                guard let event = try? JSONDecoder().decode(LoginThrottle.Event.self, from: Data(message.payload.readableBytesView)) else { return }
+                throttle.apply(event)
+            }
+            throttle.share { event in
+                guard let data = try? JSONEncoder().encode(event) else { return }
+                do {
+                    try client.publish("parley.login", payload: ByteBuffer(bytes: data))
+                } catch {
+                    logger.warning("login failure not shared with the cluster", metadata: ["error": "\(error)"])
+                }
+            }
+        }
     }
 
     /// Joins the cluster when a NATS URL is configured: the bus and the shared presence directory.

@@ -359,3 +359,22 @@ def test_a_drained_node_loses_nothing():
         assert [m["seq"] for m in history] == list(range(1, 31))
     finally:
         cleanup()
+
+
+def test_login_throttling_counts_across_nodes():
+    (one, two), _, cleanup = make_cluster(2, "--login-attempts", "3")
+    try:
+        alice, bob = one.register(), one.register()
+        b = on(two, bob).connect()
+        assert two.post("/v1/auth/login", {"username": alice.username, "password": "wrong guess"}).status_code == 401
+        for _ in range(2):
+            assert one.post("/v1/auth/login", {"username": alice.username, "password": "wrong guess"}).status_code == 401
+        # A message from node one to node two goes the same way after the failures: once it
+        # arrived, node two has heard of them.
+        alice.connect().request("message", text_message(bob.id, "after the guesses"))
+        b.message(seq=1)
+        refused = two.post("/v1/auth/login", {"username": alice.username, "password": alice.password})
+        assert refused.status_code == 429 and refused.json()["error"]["code"] == "rate_limited"
+        assert one.post("/v1/auth/login", {"username": alice.username, "password": alice.password}).status_code == 429
+    finally:
+        cleanup()

@@ -2,8 +2,15 @@ import Synchronization
 
 /// Failed logins per account and per address in a sliding window: past the limit, further
 /// attempts are refused with `rate_limited` (and a retry-after) before any password is checked,
-/// so guessing is slow whichever of the two an attacker varies.
+/// so guessing is slow whichever of the two an attacker varies. In a cluster every node hears
+/// of every node's failures (`share`/`apply`), so spreading guesses over nodes gains nothing.
 public final class LoginThrottle: Sendable {
+    /// A failure or success on one node, for the others.
+    public enum Event: Sendable, Codable, Equatable {
+        case failed(account: String, address: String?, at: Int64)
+        case succeeded(account: String)
+    }
+
     public struct Limits: Sendable, Equatable {
         public var perAccount: Int
         public var perAddress: Int
@@ -18,6 +25,7 @@ public final class LoginThrottle: Sendable {
 
     private let limits: Limits
     private let failures = Mutex<[String: [Int64]]>([:])
+    private let peers = Mutex<(@Sendable (Event) -> Void)?>(nil)
     /// Keys kept at most; the table is emptied past this (an attacker cannot grow it without bound).
     private let capacity = 100_000
 
@@ -41,13 +49,36 @@ public final class LoginThrottle: Sendable {
     }
 
     func failed(account: String, address: String?, now: Int64) {
+        record(account: account, address: address, now: now)
+        peers.withLock { $0 }?(.failed(account: account, address: address, at: now))
+    }
+
+    func succeeded(account: String) {
+        forget(account: account)
+        peers.withLock { $0 }?(.succeeded(account: account))
+    }
+
+    /// Tells the other nodes of this node's failures and successes from now on.
+    public func share(with peers: @escaping @Sendable (Event) -> Void) {
+        self.peers.withLock { $0 = peers }
+    }
+
+    /// Another node's failure or success.
+    public func apply(_ event: Event) {
+        switch event {
+        case .failed(let account, let address, let at): record(account: account, address: address, now: at)
+        case .succeeded(let account): forget(account: account)
+        }
+    }
+
+    private func record(account: String, address: String?, now: Int64) {
         failures.withLock { table in
             if table.count >= capacity { table.removeAll(keepingCapacity: true) }
             for (key, _) in keys(account: account, address: address) { table[key, default: []].append(now) }
         }
     }
 
-    func succeeded(account: String) {
+    private func forget(account: String) {
         _ = failures.withLock { $0.removeValue(forKey: "account:" + account.lowercased()) }
     }
 

@@ -146,3 +146,13 @@ def test_websocket_with_a_bad_device_is_400_before_upgrade(server, query):
         connect(f"{server.ws}/v1/ws?{query}", additional_headers={"Authorization": f"Bearer {user.token}"}, open_timeout=5)
     assert failure.value.response.status_code == 400
     assert b"bad_request" in failure.value.response.body
+
+
+def test_a_malformed_websocket_handshake_gets_a_400_answer(server):
+    """No Sec-WebSocket-Key: the upgrade cannot happen, and the client hears why."""
+    import requests
+    user = server.register()
+    answer = requests.get(f"{server.http}/v1/ws?deviceId=d", timeout=10, headers={
+        "Authorization": f"Bearer {user.token}", "Upgrade": "websocket", "Connection": "Upgrade",
+        "Sec-WebSocket-Version": "13"})
+    assert answer.status_code == 400 and answer.json()["error"]["code"] == "bad_request"

@@ -39,9 +39,12 @@ final class UpgradeGate: ChannelInboundHandler, RemovableChannelHandler {
             return
         }
         held = []
+        // A handshake NIO's upgrader would refuse loses its request there: refuse it here instead.
+        let wellFormed = head.headers[canonicalForm: "sec-websocket-key"].count == 1
+            && head.headers[canonicalForm: "sec-websocket-version"] == ["13"]
         let admit = self.admit
         let decision = context.eventLoop.makePromise(of: DeviceIdentity?.self)
-        decision.completeWithTask { await admit(head) }
+        decision.completeWithTask { wellFormed ? await admit(head) : nil }
         decision.futureResult.assumeIsolated().whenSuccess { identity in
             var head = head
             if let identity {

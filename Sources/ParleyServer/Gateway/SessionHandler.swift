@@ -40,6 +40,8 @@ final class SessionHandler: ChannelInboundHandler, RemovableChannelHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)
         session.heard(at: gateway.chat.clock.now())
+        // A closing session only waits for the client's close frame.
+        if session.isClosing && frame.opcode != .connectionClose { return }
         switch frame.opcode {
         case .text, .binary:
             guard partial == nil else { return refuse(CloseCodes.protocolError, "a new message began inside a fragmented one") }

@@ -37,18 +37,7 @@ public final class JetStreamTaskQueue: TaskQueue {
     /// Creates (or updates) the streams and the consumer, and starts dead-lettering tasks that
     /// reached the delivery limit unanswered.
     public func start() async throws {
-        try await jetStream.ensureStream(JetStream.StreamConfig(
-            name: Self.stream, subjects: ["parley.tasks.>"], retention: "workqueue", maxAge: .seconds(7 * 86_400)))
-        try await jetStream.ensureStream(JetStream.StreamConfig(
-            name: Self.deadStream, subjects: ["parley.dead.>"], maxAge: .seconds(30 * 86_400)))
-        do {
-            try await jetStream.ensureConsumer(
-                stream: Self.stream, durable: Self.consumer, ackWait: ackWait, maxDeliver: policy.maxAttempts)
-        } catch let error as JetStream.APIError {
-            // Another node made it with other settings (a different --task-attempts): the
-            // consumer is shared, so its settings stay; this node still dead-letters at its own limit.
-            logger.warning("task consumer kept with its existing settings", metadata: ["error": "\(error)"])
-        }
+        try await ensureStreams()
         // One node of the queue group handles each advisory.
         _ = jetStream.client.subscribe(
             "$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.\(Self.stream).\(Self.consumer)", queue: "parley-dead-letters"
@@ -62,12 +51,54 @@ public final class JetStreamTaskQueue: TaskQueue {
         }
     }
 
+    /// The streams and the consumer; also after a NATS server lost them (restarted without
+    /// its storage), at most once every few seconds.
+    private func ensureStreams() async throws {
+        try await jetStream.ensureStream(JetStream.StreamConfig(
+            name: Self.stream, subjects: ["parley.tasks.>"], retention: "workqueue", maxAge: .seconds(7 * 86_400)))
+        try await jetStream.ensureStream(JetStream.StreamConfig(
+            name: Self.deadStream, subjects: ["parley.dead.>"], maxAge: .seconds(30 * 86_400)))
+        do {
+            try await jetStream.ensureConsumer(
+                stream: Self.stream, durable: Self.consumer, ackWait: ackWait, maxDeliver: policy.maxAttempts)
+        } catch let error as JetStream.APIError {
+            // Another node made it with other settings (a different --task-attempts): the
+            // consumer is shared, so its settings stay; this node still dead-letters at its own limit.
+            logger.warning("task consumer kept with its existing settings", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private let lastRepair = Mutex<ContinuousClock.Instant?>(nil)
+
+    /// After an error that may mean the streams are gone: creates them again (rate-limited).
+    private func repair() async {
+        let now = ContinuousClock.now
+        let due = lastRepair.withLock { last -> Bool in
+            if let last, now - last < .seconds(5) { return false }
+            last = now
+            return true
+        }
+        guard due else { return }
+        do {
+            try await ensureStreams()
+        } catch {
+            logger.debug("task streams not repaired", metadata: ["error": "\(error)"])
+        }
+    }
+
     public var counts: TaskCounts { tally.withLock { $0 } }
 
     public func enqueue(_ task: WorkTask) async throws {
         precondition(isValidTaskKind(task.kind), "task kinds are fixed by the code")
         // The message id makes a repeated post (a retry after a lost ack) one task.
-        _ = try await jetStream.publish("parley.tasks.\(task.kind)", payload: ByteBuffer(string: task.payload), messageId: task.id)
+        let subject = "parley.tasks.\(task.kind)"
+        do {
+            _ = try await jetStream.publish(subject, payload: ByteBuffer(string: task.payload), messageId: task.id)
+        } catch NATSError.noResponders {
+            // No stream stores the subject (the NATS server lost it): make it again, post again.
+            await repair()
+            _ = try await jetStream.publish(subject, payload: ByteBuffer(string: task.payload), messageId: task.id)
+        }
         tally.withLock { $0.enqueued += 1 }
     }
 
@@ -86,6 +117,7 @@ public final class JetStreamTaskQueue: TaskQueue {
                 delivered = try await jetStream.next(stream: Self.stream, durable: Self.consumer, wait: .seconds(2))
             } catch {
                 logger.debug("no task fetched", metadata: ["error": "\(error)"])
+                if case NATSError.noResponders = error { await repair() }
                 try? await Task.sleep(for: .milliseconds(500))
                 continue
             }

@@ -185,6 +185,24 @@ struct TaskQueueTests {
         await js.client.close()
     }
 
+    /// A NATS server that lost its streams (restarted without its storage): the queue makes
+    /// them again when a post finds nobody storing it, and the task still runs.
+    @Test func lostStreamsAreMadeAgain() async throws {
+        let server = try NATSServerProcess()
+        defer { server.remove() }
+        try await server.ready()
+        let js = try await jetStream(server)
+        let queue = JetStreamTaskQueue(jetStream: js, policy: Self.policy, ackWait: .seconds(2), concurrency: 1, logger: quietLogger())
+        try await queue.start()
+        try await js.deleteStream(JetStreamTaskQueue.stream)
+        try await queue.enqueue(WorkTask(id: "after-loss", kind: "webhook.event", payload: "{}"))
+        let log = RunLog()
+        let worker = Task { await queue.work(flakyWorker(log)) }
+        defer { worker.cancel() }
+        try await log.wait { $0.map(\.id) == ["after-loss"] }
+        await js.client.close()
+    }
+
     private func jetStream(_ server: NATSServerProcess) async throws -> JetStream {
         let client = try NATSClient(url: server.url, logger: quietLogger())
         try await client.connect()

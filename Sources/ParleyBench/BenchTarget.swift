@@ -11,6 +11,9 @@ public struct BenchTarget: Sendable {
     public var servers: [URL]
     /// The server's process id, to read its memory (local runs only).
     public var serverPID: Int?
+    /// Local addresses sessions leave from, in turn (empty: the system's choice). Each loopback
+    /// address has its own ≈ 28,000 ephemeral ports.
+    public var sourceAddresses: [String] = []
     let logger: Logger
 
     public init(server: URL, serverPID: Int?) {
@@ -66,8 +69,9 @@ public struct BenchTarget: Sendable {
                 next += 1
                 let (token, device) = plan[index]
                 let url = socketURL(device: device, node: index + firstNode)
+                let source = sourceAddresses.isEmpty ? nil : sourceAddresses[index % sourceAddresses.count]
                 group.addTask {
-                    (index, try await BenchConnection.open(url: url, token: token, logger: logger) { onFrame(index, $0) })
+                    (index, try await BenchConnection.open(url: url, token: token, source: source, logger: logger) { onFrame(index, $0) })
                 }
             }
             for _ in 0..<min(concurrency, plan.count) { add() }

@@ -13,13 +13,17 @@ struct BenchCommand: AsyncParsableCommand {
         @Option(help: "A node's HTTP address; repeat it for a cluster (sessions are spread over the nodes, a private pair's two users on different nodes).")
         var server: [String] = []
         @Option(name: .customLong("server-pid"), help: "The node's process id, to report its memory (local nodes only).") var serverPID: Int?
+        @Option(name: .customLong("source-address"), help: "A local address sessions leave from (repeat it: 127.0.0.2, 127.0.0.3, …); sessions take them in turn.")
+        var sourceAddress: [String] = []
 
         func target() throws -> BenchTarget {
             let urls = try (server.isEmpty ? ["http://127.0.0.1:8080"] : server).map { text in
                 guard let url = URL(string: text), url.host != nil else { throw ValidationError("'\(text)' is not a URL") }
                 return url
             }
-            return BenchTarget(servers: urls, serverPID: serverPID)
+            var target = BenchTarget(servers: urls, serverPID: serverPID)
+            target.sourceAddresses = sourceAddress
+            return target
         }
     }
 

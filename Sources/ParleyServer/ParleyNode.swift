@@ -167,7 +167,7 @@ public struct ParleyNode: Sendable {
                     return await DeviceIdentity.admitted(head, accounts: accounts, maxIdLength: maxIdLength)
                 },
                 open: { identity, deflate, channel in gateway.open(identity, deflate: deflate, channel: channel) },
-                maxFrameSize: gateway.hardFrameLimit)
+                maxFrameSize: gateway.hardFrameLimit, handshakeTimeout: .seconds(Int64(configuration.handshakeTimeout)))
         }
     }
 

@@ -56,6 +56,7 @@ struct Serve: AsyncParsableCommand {
     @Flag(name: .customLong("friends-only"), help: "Only friends may message each other privately, for every user (env PARLEY_FRIENDS_ONLY=true).") var friendsOnly = false
     @Option(name: .customLong("database-url"), help: "PostgreSQL instead of the embedded store: postgres://user:password@host:port/database (env PARLEY_DATABASE_URL).") var databaseURL: String?
     @Option(name: .customLong("nats-url"), help: "Join a cluster through NATS: nats://host:port (env PARLEY_NATS_URL); needs --database-url.") var natsURL: String?
+    @Option(name: .customLong("handshake-timeout"), help: "Seconds a new connection may take to send its first request, 1…300 (env PARLEY_HANDSHAKE_TIMEOUT, default 10).") var handshakeTimeout: Int?
     @Option(name: .customLong("presence-ttl"), help: "Cluster: seconds a dead node's sessions still show online, 3…300 (env PARLEY_PRESENCE_TTL, default 15).") var presenceTTL: Int?
     @Option(name: .customLong("database-pool-size"), help: "PostgreSQL connections for reads (env PARLEY_DATABASE_POOL_SIZE, default 8).") var databasePoolSize: Int?
     @Option(help: "Commit durability: full (fsync each commit) or normal (env PARLEY_DURABILITY).") var durability: String?
@@ -121,6 +122,7 @@ struct Serve: AsyncParsableCommand {
         config.databaseURL = try setting(databaseURL, "DATABASE_URL")
         config.natsURL = try setting(natsURL, "NATS_URL")
         if let v = try setting(presenceTTL, "PRESENCE_TTL") { config.presenceTTLSeconds = v }
+        if let v = try setting(handshakeTimeout, "HANDSHAKE_TIMEOUT") { config.handshakeTimeout = v }
         if let v = try setting(databasePoolSize, "DATABASE_POOL_SIZE") { config.databasePoolSize = v }
         if let v = try setting(durability, "DURABILITY") { config.durability = v }
         if let v = try setting(nodeId, "NODE_ID") { config.nodeId = v }
@@ -165,6 +167,7 @@ struct Serve: AsyncParsableCommand {
         if config.natsURL != nil, config.databaseURL == nil {
             throw ValidationError("a cluster (--nats-url) needs a shared database (--database-url)")
         }
+        guard (1...300).contains(config.handshakeTimeout) else { throw ValidationError("handshake timeout must be 1…300 seconds") }
         guard (3...300).contains(config.presenceTTLSeconds) else { throw ValidationError("presence TTL must be 3…300 seconds") }
         guard (1...256).contains(config.databasePoolSize) else { throw ValidationError("database pool size must be 1…256") }
         guard ["full", "normal"].contains(config.durability) else { throw ValidationError("durability is full or normal") }

@@ -90,3 +90,20 @@ def test_http_errors_have_code_and_message(server):
     big = user.post("/v1/messages", text_message("1", "x" * 300_000))
     assert big.status_code == 413 and big.json()["error"]["code"] == "too_large"
     assert json.loads(r.text)["error"]["message"]
+
+
+def test_a_connection_that_sends_nothing_is_closed():
+    """A socket opened and left silent (slowloris) is closed after --handshake-timeout."""
+    import socket
+    import time
+    from parley import Server
+    node = Server("--handshake-timeout", "1").start()
+    try:
+        silent = socket.create_connection(("127.0.0.1", node.port), timeout=10)
+        started = time.monotonic()
+        assert silent.recv(1) == b"", "the server closes it"
+        assert time.monotonic() - started < 5
+        # A client that does send is served as usual.
+        assert node.get("/healthz").status_code == 200
+    finally:
+        node.cleanup()

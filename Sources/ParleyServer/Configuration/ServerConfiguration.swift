@@ -55,6 +55,8 @@ public struct ServerConfiguration: Sendable {
     public var adminToken: String?
     /// NATS for a cluster: `nats://host:port`; one node alone without it.
     public var natsURL: String?
+    /// Seconds a new connection may take to begin its first request before it is closed.
+    public var handshakeTimeout = 10
     /// In a cluster, how long a node's presence entries live without a heartbeat (seconds):
     /// the sessions of a node that died show offline after at most this long.
     public var presenceTTLSeconds = 15

@@ -35,6 +35,8 @@ struct SessionChannel: ServerChildChannel, HTTPChannelHandler {
     let open: @Sendable (DeviceIdentity, Deflate?, any Channel) throws -> SessionHandler
     /// Frames above this close the connection (1009).
     let maxFrameSize: Int
+    /// How long a new connection may take to begin its first request.
+    let handshakeTimeout: TimeAmount
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
@@ -79,7 +81,8 @@ struct SessionChannel: ServerChildChannel, HTTPChannelHandler {
             let operations = channel.pipeline.syncOperations
             let upgrade = try operations.configureUpgradableHTTPServerPipeline(configuration: configuration)
             let upgradeHandler = try operations.handler(type: NIOTypedHTTPServerUpgradeHandler<Upgrade>.self)
-            try operations.addHandler(UpgradeGate(admit: admit, admitted: admitted), position: .before(upgradeHandler))
+            try operations.addHandler(
+                UpgradeGate(admit: admit, admitted: admitted, handshakeTimeout: handshakeTimeout), position: .before(upgradeHandler))
             return Value(upgrade: upgrade, channel: channel)
         }
     }

@@ -18,13 +18,29 @@ final class UpgradeGate: ChannelInboundHandler, RemovableChannelHandler {
     private let admit: Admission
     private let admitted: NIOLoopBoundBox<DeviceIdentity?>
     private var held: [HTTPServerRequestPart]?
+    /// Closes a connection whose first request does not begin in time (a client that opens
+    /// sockets and sends nothing must not hold them).
+    private let handshakeTimeout: TimeAmount
+    private var deadline: Scheduled<Void>?
 
-    init(admit: @escaping Admission, admitted: NIOLoopBoundBox<DeviceIdentity?>) {
+    init(admit: @escaping Admission, admitted: NIOLoopBoundBox<DeviceIdentity?>, handshakeTimeout: TimeAmount) {
         self.admit = admit
         self.admitted = admitted
+        self.handshakeTimeout = handshakeTimeout
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        let channel = context.channel
+        deadline = context.eventLoop.scheduleTask(in: handshakeTimeout) { channel.close(promise: nil) }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        deadline?.cancel()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        deadline?.cancel()
+        deadline = nil
         let part = unwrapInboundIn(data)
         if held != nil {
             held?.append(part)

@@ -35,7 +35,14 @@ public struct BenchTarget: Sendable {
 
     /// Registers `count` fresh users, a few at a time.
     func users(_ count: Int, prefix: String) async throws -> [TokenGrant] {
+        // One account first: a node that does not answer is reported as such, before many
+        // requests are in flight.
         let run = UUID().uuidString.prefix(6).lowercased()
+        do {
+            _ = try await ParleyAccounts.register(server: server, username: "\(prefix)-\(run)-probe", password: "bench-password")
+        } catch {
+            throw BenchError("the node at \(server) does not answer: \(error)")
+        }
         var grants: [TokenGrant] = []
         var next = 0
         try await withThrowingTaskGroup(of: TokenGrant.self) { group in

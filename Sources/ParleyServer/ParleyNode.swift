@@ -64,7 +64,7 @@ public struct ParleyNode: Sendable {
         let throttle = LoginThrottle(limits: config.loginLimits)
         if let cluster { cluster.shareLoginFailures(throttle, logger: logger) }
         let accounts = Accounts(
-            store: store, bus: bus, hasher: hasher, signer: AccessTokenSigner(secret: try jwtSecret()),
+            store: store, bus: bus, hasher: hasher, signer: AccessTokenSigner(secret: try await jwtSecret(store: store)),
             lifetimes: config.tokens, ids: ids, decoyHash: try await hasher.hash("decoy-password-for-timing"),
             throttle: throttle, metrics: chat.metrics)
         let registry = SessionRegistry(bus: bus, forgetRoster: { chat.forgetRoster($0) })
@@ -171,21 +171,37 @@ public struct ParleyNode: Sendable {
         }
     }
 
-    /// The configured secret, or the one kept in the data directory (created on first start),
-    /// so tokens stay valid across restarts.
-    private func jwtSecret() throws -> [UInt8] {
+    /// The configured secret; without one, on a shared database the one kept there (made by
+    /// the first node to start, so every node of a cluster accepts every node's tokens), and
+    /// on the embedded store the one kept in the data directory. Either survives restarts.
+    private func jwtSecret(store: any Store) async throws -> [UInt8] {
         if let secret = configuration.jwtSecret {
             guard secret.utf8.count >= 32 else { throw ConfigurationError("the JWT secret must be at least 32 bytes") }
             return Array(secret.utf8)
         }
         let path = configuration.dataDirectory + "/jwt-secret"
+        if configuration.databaseURL != nil {
+            // A node that kept its secret in its data directory before proposes that one, so
+            // its tokens stay valid.
+            let kept = FileManager.default.contents(atPath: path).map { String(decoding: $0, as: UTF8.self) }
+            let proposed = kept.flatMap { $0.utf8.count >= 32 ? $0 : nil } ?? Self.randomSecret()
+            return Array(try await store.sharedSetting("jwt-secret", proposed: proposed).utf8)
+        }
+        return try fileSecret(path: path)
+    }
+
+    /// 32 random bytes as 64 hex digits.
+    private static func randomSecret() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+    }
+
+    /// The secret kept in the data directory, made on first start (mode 0600).
+    private func fileSecret(path: String) throws -> [UInt8] {
         if let existing = FileManager.default.contents(atPath: path), existing.count >= 32 {
             return Array(existing)
         }
-        var bytes = [UInt8](repeating: 0, count: 32)
-        var generator = SystemRandomNumberGenerator()
-        for index in bytes.indices { bytes[index] = generator.next() }
-        let text = Array(bytes.map { String(format: "%02x", $0) }.joined().utf8)
+        let text = Array(Self.randomSecret().utf8)
         guard FileManager.default.createFile(atPath: path, contents: Data(text), attributes: [.posixPermissions: 0o600]) else {
             throw ConfigurationError("cannot write \(path)")
         }

@@ -147,4 +147,10 @@ public protocol Store: Sendable {
     func buryTask(id: String, at: Int64, error: String) async throws
     /// Dead tasks, most recently buried first.
     func deadTasks(limit: Int) async throws -> [TaskRecord]
+
+    // MARK: Settings shared by every node on this store
+
+    /// The value of a named setting, storing `proposed` first if it has none (atomically: of
+    /// nodes starting together, all get the first one stored).
+    func sharedSetting(_ name: String, proposed: String) async throws -> String
 }

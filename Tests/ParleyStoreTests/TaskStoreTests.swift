@@ -56,3 +56,20 @@ struct TaskStoreTests {
         }
     }
 }
+
+@Suite("Store: settings shared by every node")
+struct SharedSettingStoreTests {
+    @Test(arguments: Engine.allCases)
+    func theFirstProposalWinsForEveryone(_ engine: Engine) async throws {
+        try await withStore(engine) { subject async throws in
+            let store = subject.store
+            let answers = try await withThrowingTaskGroup(of: String.self) { group in
+                for index in 0..<8 { group.addTask { try await store.sharedSetting("jwt-secret", proposed: "proposal-\(index)") } }
+                return try await group.reduce(into: [String]()) { $0.append($1) }
+            }
+            #expect(Set(answers).count == 1 && answers[0].hasPrefix("proposal-"), "\(answers)")
+            #expect(try await store.sharedSetting("jwt-secret", proposed: "later") == answers[0])
+            #expect(try await store.sharedSetting("other", proposed: "x") == "x")
+        }
+    }
+}

@@ -57,7 +57,7 @@ class Nats:
         return f"nats://127.0.0.1:{self.port}"
 
 
-def make_cluster(count=2, *extra):
+def make_cluster(count=2, *extra, shared_secret=True):
     if not os.environ.get("PARLEY_TEST_POSTGRES"):
         if os.environ.get("CI") == "true":
             pytest.fail("PARLEY_TEST_POSTGRES is not set under CI")
@@ -66,8 +66,8 @@ def make_cluster(count=2, *extra):
     database = "c_" + uuid.uuid4().hex[:12]
     postgres_admin(f"CREATE DATABASE {database}")
     url = admin_url().rsplit("/", 1)[0] + "/" + database
-    secret = uuid.uuid4().hex + uuid.uuid4().hex
-    nodes = [Server("--nats-url", nats.url, "--node-id", str(i + 1), "--jwt-secret", secret, *extra,
+    secret = ("--jwt-secret", uuid.uuid4().hex + uuid.uuid4().hex) if shared_secret else ()
+    nodes = [Server("--nats-url", nats.url, "--node-id", str(i + 1), *secret, *extra,
                     database_url=url).start() for i in range(count)]
 
     def cleanup():
@@ -376,5 +376,18 @@ def test_login_throttling_counts_across_nodes():
         refused = two.post("/v1/auth/login", {"username": alice.username, "password": alice.password})
         assert refused.status_code == 429 and refused.json()["error"]["code"] == "rate_limited"
         assert one.post("/v1/auth/login", {"username": alice.username, "password": alice.password}).status_code == 429
+    finally:
+        cleanup()
+
+
+def test_nodes_without_a_configured_secret_accept_each_others_tokens():
+    """No --jwt-secret: the first node keeps one in the shared database and every node uses it."""
+    (one, two), _, cleanup = make_cluster(2, shared_secret=False)
+    try:
+        alice = one.register()
+        assert on(two, alice).connect().request("ping")["type"] == "pong"
+        assert two.call("GET", "/v1/users/me", token=alice.token).status_code == 200
+        two.restart()
+        assert on(two, alice).connect().request("ping")["type"] == "pong", "the secret survives a restart"
     finally:
         cleanup()

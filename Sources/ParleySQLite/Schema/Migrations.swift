@@ -168,6 +168,9 @@ enum Migrations {
         CREATE INDEX tasks_due ON tasks (run_at) WHERE dead_at IS NULL;
         CREATE INDEX tasks_dead ON tasks (dead_at) WHERE dead_at IS NOT NULL;
         """),
+        (6, """
+        CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+        """),
     ]
 
     static var latest: Int { all.map(\.version).max() ?? 0 }

@@ -40,6 +40,8 @@ public final class ClusterPresenceDirectory: PresenceDirectory {
     private let maxAge: Duration
     private let logger: Logger
     private let state = Mutex(State())
+    /// This process, in the liveness key (a restarted node is another instance).
+    private let instance = UUID().uuidString
 
     public init(jetStream: JetStream, node: Int, maxAge: Duration, logger: Logger) {
         self.jetStream = jetStream
@@ -48,10 +50,12 @@ public final class ClusterPresenceDirectory: PresenceDirectory {
         self.logger = logger
     }
 
-    /// Creates the bucket, loads the mirror and announces this node. Keys this node left
-    /// behind in an earlier life (it crashed) are cleared, so those sessions end now.
+    /// Creates the bucket, makes sure no running node has this node id, loads the mirror and
+    /// announces this node. Keys this node left behind in an earlier life (it crashed) are
+    /// cleared, so those sessions end now.
     public func start() async throws {
         try await jetStream.ensureBucket(Self.bucket, maxAge: maxAge)
+        try await claimNodeId()
         _ = jetStream.client.subscribe(Self.prefix + ">") { [weak self] message in
             self?.received(key: String(message.subject.dropFirst(Self.prefix.count)), message.payload)
         }
@@ -63,7 +67,31 @@ public final class ClusterPresenceDirectory: PresenceDirectory {
             received(key: key, value)
         }
         state.withLock { $0.nodes[node] = .now }
-        try jetStream.client.publish(Self.subject(.node(node)), payload: ByteBuffer())
+        try jetStream.client.publish(Self.subject(.node(node)), payload: beat())
+    }
+
+    /// Two running nodes with one node id would mint the same message ids: refuse to start if
+    /// the id's heartbeat is still being refreshed. A key that stops changing belongs to a node
+    /// that died (its successor waits one heartbeat to see that); one that left cleanly is empty.
+    private func claimNodeId() async throws {
+        guard let first = try await jetStream.get(bucket: Self.bucket, key: "n.\(node)"), first.readableBytes > 0 else { return }
+        logger.notice("node id \(node) was in use moments ago; checking that its holder is gone")
+        try await Task.sleep(for: maxAge / 3 + .seconds(1))
+        if let second = try await jetStream.get(bucket: Self.bucket, key: "n.\(node)"), second.readableBytes > 0, second != first {
+            throw NodeIdInUse(node: node)
+        }
+    }
+
+    /// This node is leaving (graceful shutdown): the others drop it now, and a successor with
+    /// its id need not wait.
+    public func leave() async {
+        try? jetStream.client.publish(Self.subject(.node(node)), payload: ByteBuffer())
+        try? await jetStream.client.flush(timeout: .seconds(2))
+    }
+
+    /// The value of this node's liveness key: it changes with every heartbeat.
+    private func beat() -> ByteBuffer {
+        ByteBuffer(string: "\(instance) \(Int64(Date().timeIntervalSince1970 * 1000))")
     }
 
     /// Refreshes this node's keys and expires what others stopped refreshing, every third of
@@ -139,7 +167,8 @@ public final class ClusterPresenceDirectory: PresenceDirectory {
         let change: PresenceChange? = state.withLock { state in
             switch key {
             case .node(let other):
-                state.nodes[other] = .now
+                // An empty value: the node left.
+                state.nodes[other] = value.readableBytes == 0 ? nil : .now
                 return nil
             case .user(let userId, let holder):
                 guard holder != node else { return nil }  // this node's own keys are applied when written
@@ -192,7 +221,7 @@ public final class ClusterPresenceDirectory: PresenceDirectory {
             return (state.own, changes)
         }
         do {
-            try jetStream.client.publish(Self.subject(.node(node)), payload: ByteBuffer())
+            try jetStream.client.publish(Self.subject(.node(node)), payload: beat())
             for (userId, devices) in own {
                 try jetStream.client.publish(Self.subject(.user(userId, node)), payload: Self.encode(devices))
             }
@@ -213,4 +242,10 @@ public final class ClusterPresenceDirectory: PresenceDirectory {
     private static func decode(_ value: ByteBuffer) -> [PresenceDevice] {
         (try? JSONDecoder().decode([PresenceDevice].self, from: Data(value.readableBytesView))) ?? []
     }
+}
+
+/// Another running node has this node's id.
+public struct NodeIdInUse: Error, CustomStringConvertible {
+    public var node: Int
+    public var description: String { "node id \(node) is in use by another running node: give every node its own --node-id" }
 }

@@ -87,7 +87,8 @@ public struct ParleyNode: Sendable {
         // The drain is last, so it is the first to hear of a graceful shutdown: sessions are
         // told to reconnect before the HTTP server stops.
         let group = ServiceGroup(configuration: .init(
-            services: [app, Drain(gateway: gateway, logger: logger)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            services: [app, Drain(gateway: gateway, logger: logger, afterwards: { await cluster?.directory.leave() })],
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
 
@@ -233,6 +234,8 @@ struct RulesWatch: Service {
 struct Drain: Service {
     let gateway: Gateway
     let logger: Logger
+    /// Once the sessions are gone (in a cluster: the node's id is released).
+    let afterwards: @Sendable () async -> Void
 
     func run() async throws {
         try? await gracefulShutdown()
@@ -243,6 +246,7 @@ struct Drain: Service {
         while gateway.registry.counts.sessions > 0, ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(50))
         }
+        await afterwards()
     }
 }
 

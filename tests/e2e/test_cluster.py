@@ -391,3 +391,31 @@ def test_nodes_without_a_configured_secret_accept_each_others_tokens():
         assert on(two, alice).connect().request("ping")["type"] == "pong", "the secret survives a restart"
     finally:
         cleanup()
+
+
+def test_a_node_id_in_use_is_refused_and_a_dead_nodes_id_is_taken_over():
+    import signal
+    (one, two), nats, cleanup = make_cluster(2, "--presence-ttl", "3")
+    try:
+        duplicate = Server("--nats-url", nats.url, "--node-id", "1", "--presence-ttl", "3",
+                           database_url=one.database_url)
+        with pytest.raises(RuntimeError):
+            duplicate.start()  # node 1 is alive: two nodes would mint the same ids
+        duplicate.cleanup()
+        one.process.send_signal(signal.SIGKILL)
+        one.process.wait(10)
+        # Its heartbeat stopped: a new node 1 waits one heartbeat to see that, then starts.
+        successor = Server("--nats-url", nats.url, "--node-id", "1", "--presence-ttl", "3",
+                           database_url=one.database_url).start()
+        try:
+            alice = successor.register()
+            assert successor.get("/healthz").status_code == 200 and alice.connect().request("ping")["type"] == "pong"
+        finally:
+            successor.cleanup()
+        # A node that stops cleanly leaves its id free at once.
+        two.stop()
+        started = time.monotonic()
+        two.start()
+        assert time.monotonic() - started < 2.5
+    finally:
+        cleanup()

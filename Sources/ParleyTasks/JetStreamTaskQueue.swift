@@ -128,9 +128,7 @@ public final class JetStreamTaskQueue: TaskQueue {
 
     private func run(_ delivered: JetStream.Delivered, _ perform: @Sendable (WorkTask) async -> TaskOutcome) async {
         let message = delivered.message
-        let task = WorkTask(
-            id: message.headers["Nats-Msg-Id"] ?? UUID().uuidString, kind: String(message.subject.dropFirst("parley.tasks.".count)),
-            payload: String(buffer: message.payload), attempt: delivered.deliveryCount)
+        let task = Self.task(subject: message.subject, headers: message.headers, payload: message.payload, attempt: delivered.deliveryCount)
         let outcome = await perform(task)
         do {
             switch outcome {
@@ -162,9 +160,7 @@ public final class JetStreamTaskQueue: TaskQueue {
     private func buryUnanswered(seq: UInt64, deliveries: Int) async {
         do {
             guard let stored = try await jetStream.message(stream: Self.stream, seq: seq) else { return }
-            let task = WorkTask(
-                id: stored.headers["Nats-Msg-Id"] ?? "seq-\(seq)", kind: String(stored.subject.dropFirst("parley.tasks.".count)),
-                payload: String(buffer: stored.payload), attempt: deliveries)
+            let task = Self.task(subject: stored.subject, headers: stored.headers, payload: stored.payload, attempt: deliveries)
             try await bury(task, error: "no answer after \(deliveries) deliveries")
             try await jetStream.deleteMessage(stream: Self.stream, seq: seq)
         } catch {
@@ -187,6 +183,13 @@ public final class JetStreamTaskQueue: TaskQueue {
             seq -= 1
         }
         return letters
+    }
+
+    /// The task a stored message carries (its id is the message id it was published with).
+    static func task(subject: String, headers: [String: String], payload: ByteBuffer, attempt: Int) -> WorkTask {
+        WorkTask(
+            id: headers["Nats-Msg-Id"] ?? UUID().uuidString, kind: String(subject.dropFirst("parley.tasks.".count)),
+            payload: String(buffer: payload), attempt: attempt)
     }
 
     /// Header values are one line of text.

@@ -42,6 +42,8 @@ struct SessionChannel: ServerChildChannel, HTTPChannelHandler {
         channel.eventLoop.makeCompletedFuture {
             // The gate records the identity of an accepted upgrade request for the upgrader.
             let admitted = NIOLoopBoundBox<DeviceIdentity?>(nil, eventLoop: channel.eventLoop)
+            // What the answer agreed on (permessage-deflate), for the session.
+            let negotiated = NIOLoopBoundBox<Deflate?>(nil, eventLoop: channel.eventLoop)
             let upgrader = NIOTypedWebSocketServerUpgrader<Upgrade>(
                 maxFrameSize: maxFrameSize,
                 shouldUpgrade: { channel, head in
@@ -49,16 +51,15 @@ struct SessionChannel: ServerChildChannel, HTTPChannelHandler {
                     var headers = HTTPHeaders()
                     let offers = head.headers[canonicalForm: "sec-websocket-extensions"]
                     if !offers.isEmpty, let deflate = Deflate(offer: offers.joined(separator: ",")) {
+                        negotiated.value = deflate
                         headers.add(name: "Sec-WebSocket-Extensions", value: deflate.responseHeader)
                     }
                     return channel.eventLoop.makeSucceededFuture(headers)
                 },
-                upgradePipelineHandler: { channel, head in
+                upgradePipelineHandler: { channel, _ in
                     channel.eventLoop.makeCompletedFuture {
                         guard let identity = admitted.value else { throw ChannelError.inappropriateOperationForState }
-                        let offers = head.headers[canonicalForm: "sec-websocket-extensions"]
-                        let deflate = offers.isEmpty ? nil : Deflate(offer: offers.joined(separator: ","))
-                        try channel.pipeline.syncOperations.addHandler(try open(identity, deflate, channel))
+                        try channel.pipeline.syncOperations.addHandler(try open(identity, negotiated.value, channel))
                         return Upgrade.session
                     }
                 })

@@ -9,6 +9,8 @@ let package = Package(
         .executable(name: "parley", targets: ["parley"]),
         .library(name: "ParleyProtocol", targets: ["ParleyProtocol"]),
         .library(name: "ParleyClient", targets: ["ParleyClient"]),
+        // For the fuzz targets in Fuzz/ (the NATS protocol decoder, as SPI "Fuzzing").
+        .library(name: "ParleyNATS", targets: ["ParleyNATS"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -166,7 +168,10 @@ let package = Package(
         .target(name: "NATSServerFixture", dependencies: ["ParleyNATS"], path: "Tests/NATSServerFixture"),
         .testTarget(
             name: "ParleyNATSTests",
-            dependencies: ["ParleyNATS", "NATSServerFixture", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "ParleyNATS", "NATSServerFixture", .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
         ),
         // Both work queues: on a real SQLite store and on a real nats-server -js.
         .testTarget(

@@ -50,7 +50,7 @@ public struct BenchTarget: Sendable {
                 let index = next
                 next += 1
                 group.addTask {
-                    try await ParleyAccounts.register(server: server, username: "\(prefix)-\(run)-\(index)", password: "bench-password")
+                    try await Self.register(server: server, username: "\(prefix)-\(run)-\(index)")
                 }
             }
             for _ in 0..<min(16, count) { add() }
@@ -60,6 +60,22 @@ public struct BenchTarget: Sendable {
             }
         }
         return grants
+    }
+
+    /// Registers one user; a node that is busy hashing (`unavailable`) is asked again after the
+    /// wait it names, and one that limits registrations says which flags to raise.
+    private static func register(server: URL, username: String) async throws -> TokenGrant {
+        for _ in 0..<50 {
+            do {
+                return try await ParleyAccounts.register(server: server, username: username, password: "bench-password")
+            } catch ParleyClientError.server(let error) where error.code == .unavailable {
+                try await Task.sleep(for: .milliseconds(error.retryAfterMs ?? 200))
+            } catch ParleyClientError.server(let error) where error.code == .rateLimited {
+                throw BenchError(
+                    "the node limits registrations per address (\(error.message)): start it with a higher --register-rate and --register-burst for load tests")
+            }
+        }
+        throw BenchError("the node stayed too busy to register \(username)")
     }
 
     /// Opens sessions, `concurrency` handshakes at a time; session `i` goes to node

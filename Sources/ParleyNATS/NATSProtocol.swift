@@ -11,8 +11,8 @@ public struct NATSMessage: Sendable {
     public var status: Int?
 }
 
-/// What the server sends.
-enum ServerOperation: Sendable {
+/// What the server sends. SPI for the fuzz targets (Fuzz/Sources/FuzzNATSProtocol).
+@_spi(Fuzzing) public enum ServerOperation: Sendable {
     case info(String)
     case message(sid: Int, NATSMessage)
     case ping
@@ -21,11 +21,17 @@ enum ServerOperation: Sendable {
     case error(String)
 }
 
-/// Splits the server's byte stream into operations (NATS client protocol).
-struct ServerOperationDecoder: ByteToMessageDecoder {
-    typealias InboundOut = ServerOperation
+/// Splits the server's byte stream into operations (NATS client protocol). SPI for the fuzz
+/// targets (Fuzz/Sources/FuzzNATSProtocol).
+@_spi(Fuzzing) public struct ServerOperationDecoder: ByteToMessageDecoder {
+    public typealias InboundOut = ServerOperation
 
-    mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
+    public init() {}
+
+    /// The largest payload accepted: NATS servers cap `max_payload` at 64 MiB.
+    static let maximumPayload = 64 * 1024 * 1024
+
+    public mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
         guard let lineEnd = buffer.readableBytesView.firstIndex(of: UInt8(ascii: "\n")) else {
             if buffer.readableBytes > 64 * 1024 { throw NATSError.protocolViolation("control line too long") }
             return .needMoreData
@@ -48,6 +54,8 @@ struct ServerOperationDecoder: ByteToMessageDecoder {
             else { throw NATSError.protocolViolation("bad \(verb) line: \(line)") }
             let headerLength = withHeaders ? (Int(parts[parts.count - 2]) ?? -1) : 0
             guard headerLength >= 0, headerLength <= total else { throw NATSError.protocolViolation("bad header size") }
+            // Bounded before any arithmetic: `lineLength + total + 2` traps for a size near Int.max.
+            guard total <= Self.maximumPayload else { throw NATSError.protocolViolation("a \(total)-byte payload is over the limit") }
             guard buffer.readableBytes >= lineLength + total + 2 else { return .needMoreData }
             buffer.moveReaderIndex(forwardBy: lineLength)
             let headerText = headerLength > 0 ? buffer.readString(length: headerLength) ?? "" : ""

@@ -28,7 +28,11 @@ public struct ParleyNode: Sendable {
     /// - Parameter onListening: called with the bound port once the node accepts connections.
     public func run(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         let config = configuration
-        try FileManager.default.createDirectory(atPath: config.dataDirectory, withIntermediateDirectories: true)
+        // The directory holds every password hash and message: only this user may enter it.
+        if !FileManager.default.fileExists(atPath: config.dataDirectory) {
+            try FileManager.default.createDirectory(
+                atPath: config.dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        }
         let opened = try await openStore()
         do {
             try await serve(store: opened.store, onListening: onListening)
@@ -52,6 +56,10 @@ public struct ParleyNode: Sendable {
                 call: WebhookCall(url: try WebhookCall.url($0, setting: "the webhook URL"), timeout: .milliseconds(config.webhookTimeoutMs)),
                 failOpen: config.webhookFailOpen)
         }
+        if hook != nil, config.webhookFailOpen {
+            logger.warning(
+                "the pre-send webhook fails open: when it is down or slow, messages go through unchecked (--webhook-fail-open false to refuse them)")
+        }
         let eventWebhook = try config.eventWebhookURL.map {
             EventWebhook(call: WebhookCall(
                 url: try WebhookCall.url($0, setting: "the event webhook URL"), timeout: .milliseconds(config.eventWebhookTimeoutMs)))
@@ -66,7 +74,9 @@ public struct ParleyNode: Sendable {
         let accounts = Accounts(
             store: store, bus: bus, hasher: hasher, signer: AccessTokenSigner(secret: try await jwtSecret(store: store)),
             lifetimes: config.tokens, ids: ids, decoyHash: try await hasher.hash("decoy-password-for-timing"),
-            throttle: throttle, metrics: chat.metrics)
+            throttle: throttle, metrics: chat.metrics,
+            registrations: KeyedRateLimit("registrations from this address", rate: config.registerRate, burst: config.registerBurst),
+            refreshes: KeyedRateLimit("token refreshes from this address", rate: config.refreshRate, burst: config.refreshBurst))
         let registry = SessionRegistry(bus: bus, forgetRoster: { chat.forgetRoster($0) })
         bus.attach(registry)
         let presence = Presence(chat: chat, directory: directory, node: config.nodeId)
@@ -149,8 +159,15 @@ public struct ParleyNode: Sendable {
             let store = try await PostgresStore.open(url: url, poolSize: configuration.databasePoolSize, logger: logger)
             return (store, { await store.close() })
         }
+        let path = configuration.dataDirectory + "/parley.sqlite"
+        // Made owner-only before SQLite opens it; SQLite gives its -wal and -shm files the same mode.
+        if !FileManager.default.fileExists(atPath: path) {
+            guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
+                throw ConfigurationError("cannot create \(path)")
+            }
+        }
         let store = try SQLiteStore(
-            path: configuration.dataDirectory + "/parley.sqlite",
+            path: path,
             durability: SQLiteStore.Durability(rawValue: configuration.durability) ?? .full, logger: logger)
         return (store, { store.close() })
     }

@@ -22,13 +22,23 @@ public protocol Store: Sendable {
     /// User ids in ascending order after `after` ("" from the start), at most `limit`.
     func userIds(after: String, limit: Int) async throws -> [String]
 
+    /// Deletes an account in one transaction: the user record stays for their messages, with
+    /// `change` applied (anonymised) and `deletedAt` set; every login is revoked; friendships,
+    /// blocks both ways, pending requests and conversation memberships of private chats go.
+    /// Group memberships are left to the caller (ownership must pass first).
+    func deleteAccount(userId: String, anonymised change: DeletedAccount, at: Int64) async throws
+
+    /// The conversations the user is a member of (private and group).
+    func memberships(userId: String) async throws -> [MembershipRecord]
+
     // MARK: Auth sessions (one per login; each holds the current refresh token)
 
     func createAuthSession(_ session: AuthSessionRecord) async throws
     func authSession(id: String) async throws -> AuthSessionRecord?
-    /// Replaces the session's refresh token if `currentHash` is still the current one.
-    /// Returns false (and changes nothing) when it is not: a stale or reused token.
-    func rotateRefreshToken(sessionId: String, currentHash: String, newHash: String, expiresAt: Int64) async throws -> Bool
+    /// Replaces the session's refresh token if `currentHash` is still the current one, and
+    /// remembers the replaced one. Otherwise changes nothing and says whether `currentHash` was
+    /// one of the session's earlier tokens (`reused`) or never its token (`unknown`).
+    func rotateRefreshToken(sessionId: String, currentHash: String, newHash: String, expiresAt: Int64) async throws -> RefreshRotation
     /// Marks the session revoked; its tokens stop working.
     func revokeAuthSession(id: String, at: Int64) async throws
     /// Revokes every login of a user.
@@ -102,7 +112,10 @@ public protocol Store: Sendable {
     func pendingRequests(kind: RequestKind, involving ids: [String], limit: Int) async throws -> [RequestRecord]
     /// Decides a pending request and applies an acceptance (the two users become friends, or
     /// the requester joins the group). Nil, and nothing changed, when it is no longer pending.
-    func decideRequest(id: String, accept: Bool, by deciderId: String, at: Int64, notices: [NewNotification]) async throws -> [NotificationRecord]?
+    /// Joining a group that has `groupCapacity` members already throws `StoreError.full`.
+    func decideRequest(
+        id: String, accept: Bool, by deciderId: String, at: Int64, notices: [NewNotification], groupCapacity: Int
+    ) async throws -> [NotificationRecord]?
     func friends(of userId: String) async throws -> [FriendRecord]
     func areFriends(_ a: String, _ b: String) async throws -> Bool
     /// Ends a friendship; nil if they were not friends.

@@ -29,6 +29,14 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("max-frame-bytes"), help: "Largest client frame, bytes (env PARLEY_MAX_FRAME_BYTES).") var maxFrameBytes: Int?
     @Option(name: .customLong("max-text-length"), help: "Longest text message, characters (env PARLEY_MAX_TEXT_LENGTH).") var maxTextLength: Int?
     @Option(name: .customLong("outbound-queue"), help: "Frames queued per session before a slow consumer is cut off (env PARLEY_OUTBOUND_QUEUE).") var outboundQueue: Int?
+    @Option(name: .customLong("outbound-queue-bytes"), help: "Bytes queued per session before a slow consumer is cut off, ≥ 65536 (env PARLEY_OUTBOUND_QUEUE_BYTES, default 4 MiB).") var outboundQueueBytes: Int?
+    @Option(name: .customLong("read-rate"), help: "history/sync requests per second per session; history, sync, search per user over HTTP (env PARLEY_READ_RATE, default 20).") var readRate: Double?
+    @Option(name: .customLong("read-burst"), help: "Read burst (env PARLEY_READ_BURST, default 100).") var readBurst: Double?
+    @Option(name: .customLong("register-rate"), help: "Registrations per second per client address (env PARLEY_REGISTER_RATE, default 5).") var registerRate: Double?
+    @Option(name: .customLong("register-burst"), help: "Registration burst per client address (env PARLEY_REGISTER_BURST, default 100).") var registerBurst: Double?
+    @Option(name: .customLong("refresh-rate"), help: "Token refreshes per second per client address (env PARLEY_REFRESH_RATE, default 1).") var refreshRate: Double?
+    @Option(name: .customLong("refresh-burst"), help: "Token refresh burst per client address (env PARLEY_REFRESH_BURST, default 30).") var refreshBurst: Double?
+    @Option(name: .customLong("max-forward-bytes"), help: "Largest stored merged forward, bytes of JSON, 1024…1048576 (env PARLEY_MAX_FORWARD_BYTES, default 65536).") var maxForwardBytes: Int?
     @Option(name: .customLong("message-rate"), help: "Messages per second per session (env PARLEY_MESSAGE_RATE, default 30).") var messageRate: Double?
     @Option(name: .customLong("message-burst"), help: "Message burst per session (env PARLEY_MESSAGE_BURST).") var messageBurst: Double?
     @Option(name: .customLong("typing-rate"), help: "Typing notices per second per session (env PARLEY_TYPING_RATE).") var typingRate: Double?
@@ -89,11 +97,23 @@ struct Serve: AsyncParsableCommand {
         if let v = try setting(maxFrameBytes, "MAX_FRAME_BYTES") { config.maxFrameBytes = v }
         if let v = try setting(maxTextLength, "MAX_TEXT_LENGTH") { config.limits.maxTextLength = v }
         if let v = try setting(outboundQueue, "OUTBOUND_QUEUE") { config.outboundQueueFrames = v }
+        if let v = try setting(outboundQueueBytes, "OUTBOUND_QUEUE_BYTES") { config.outboundQueueBytes = v }
+        if let v = try setting(readRate, "READ_RATE") { config.readRate = v }
+        if let v = try setting(readBurst, "READ_BURST") { config.readBurst = v }
+        if let v = try setting(registerRate, "REGISTER_RATE") { config.registerRate = v }
+        if let v = try setting(registerBurst, "REGISTER_BURST") { config.registerBurst = v }
+        if let v = try setting(refreshRate, "REFRESH_RATE") { config.refreshRate = v }
+        if let v = try setting(refreshBurst, "REFRESH_BURST") { config.refreshBurst = v }
+        if let v = try setting(maxForwardBytes, "MAX_FORWARD_BYTES") { config.limits.maxForwardBytes = v }
         if let v = try setting(messageRate, "MESSAGE_RATE") { config.messageRate = v }
         if let v = try setting(messageBurst, "MESSAGE_BURST") { config.messageBurst = v }
         if let v = try setting(typingRate, "TYPING_RATE") { config.typingRate = v }
-        if let v = try setting(recallWindow, "RECALL_WINDOW") { config.limits.recallWindowMs = Int64(v) * 1000 }
-        if let v = try setting(editWindow, "EDIT_WINDOW") { config.limits.editWindowMs = Int64(v) * 1000 }
+        if let v = try setting(recallWindow, "RECALL_WINDOW") {
+            config.limits.recallWindowMs = Int64(try seconds(v, "recall-window", 0...ServerConfiguration.maxDurationSeconds)) * 1000
+        }
+        if let v = try setting(editWindow, "EDIT_WINDOW") {
+            config.limits.editWindowMs = Int64(try seconds(v, "edit-window", 0...ServerConfiguration.maxDurationSeconds)) * 1000
+        }
         if let v = try setting(userMessageRate, "USER_MESSAGE_RATE") { config.userMessageRate = v }
         if let v = try setting(userMessageBurst, "USER_MESSAGE_BURST") { config.userMessageBurst = v }
         if let v = try setting(receiptRate, "RECEIPT_RATE") {
@@ -149,10 +169,31 @@ struct Serve: AsyncParsableCommand {
         }
     }
 
+    /// A duration flag's value, if it is in range; every later product of it then fits.
+    private func seconds(_ value: Int, _ flag: String, _ range: ClosedRange<Int>) throws -> Int {
+        guard range.contains(value) else {
+            throw ValidationError("--\(flag) must be \(range.lowerBound)…\(range.upperBound) seconds (got \(value))")
+        }
+        return value
+    }
+
     private func validate(_ config: ServerConfiguration) throws {
         guard (0...65535).contains(config.port) else { throw ValidationError("port must be 0…65535") }
         guard (4...31).contains(config.bcryptCost) else { throw ValidationError("bcrypt cost must be 4…31") }
-        guard config.heartbeatInterval > 0, config.idleTimeout > 0 else { throw ValidationError("intervals must be positive") }
+        _ = try seconds(config.tokens.accessSeconds, "access-token-ttl", 60...ServerConfiguration.maxDurationSeconds)
+        _ = try seconds(config.tokens.refreshSeconds, "refresh-token-ttl", 300...ServerConfiguration.maxDurationSeconds)
+        guard config.tokens.refreshSeconds >= config.tokens.accessSeconds else {
+            throw ValidationError("--refresh-token-ttl must be at least --access-token-ttl")
+        }
+        _ = try seconds(config.heartbeatInterval, "heartbeat-interval", 1...3_600)
+        _ = try seconds(config.idleTimeout, "idle-timeout", 1...86_400)
+        guard config.outboundQueueBytes >= 65_536 else { throw ValidationError("--outbound-queue-bytes must be at least 65536") }
+        guard config.readRate > 0, config.readBurst >= 1, config.registerRate > 0, config.registerBurst >= 1,
+            config.refreshRate > 0, config.refreshBurst >= 1
+        else { throw ValidationError("read, register and refresh rates and bursts must be positive") }
+        guard (1_024...1_048_576).contains(config.limits.maxForwardBytes) else {
+            throw ValidationError("--max-forward-bytes must be 1024…1048576")
+        }
         guard config.maxFrameBytes >= 1024 else { throw ValidationError("max frame bytes must be at least 1024") }
         guard config.outboundQueueFrames >= 8 else { throw ValidationError("outbound queue must hold at least 8 frames") }
         guard config.messageRate > 0, config.messageBurst >= 1, config.typingRate > 0 else { throw ValidationError("rates must be positive") }

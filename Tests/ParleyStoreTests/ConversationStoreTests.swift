@@ -85,4 +85,26 @@ struct ConversationStoreTests {
             #expect(try await store.notifications(userId: "9", after: 0, limit: 10) == NotificationPage(notifications: [], latestSeq: 0, hasMore: false))
         }
     }
+
+    @Test(arguments: Engine.allCases)
+    func aPrivateChatShowsThePeersCursorsAndTheirMovesReachSync(_ engine: Engine) async throws {
+        try await withStore(engine) { subject async throws in
+            let store = subject.store
+            let first = try await store.appendMessage(Fixture.message(from: "1", to: "2", localId: "a"))
+            #expect(first.senderReadBefore == 0)
+            let conversation = first.message.conversationId
+            let before = try await store.conversationsChanged(userId: "1", after: 0, limit: 10)
+            #expect(before.conversations.first?.peerReadSeq == 0 && before.conversations.first?.peerDeliveredSeq == 0)
+            _ = try await store.advanceCursor(conversationId: conversation, userId: "2", kind: .read, to: 1)
+            let after = try await store.conversationsChanged(userId: "1", after: before.version, limit: 10)
+            #expect(after.conversations.map(\.conversation.id) == [conversation], "the peer's receipt changes the sender's sync")
+            #expect(after.conversations.first?.peerReadSeq == 1 && after.conversations.first?.peerDeliveredSeq == 1)
+            // A reply reads everything before it: the store says how far the sender had read.
+            let reply = try await store.appendMessage(Fixture.message(from: "2", to: "1", localId: "b"))
+            #expect(reply.senderReadBefore == 1 && reply.message.seq == 2)
+            let third = try await store.appendMessage(Fixture.message(from: "1", to: "2", localId: "c"))
+            #expect(third.senderReadBefore == 1 && third.message.seq == 3)
+            #expect(try await store.appendMessage(Fixture.message(from: "1", to: "2", localId: "c")).senderReadBefore == nil)
+        }
+    }
 }

@@ -21,11 +21,11 @@ struct SocialStoreTests {
             #expect(try await store.pendingRequest(kind: .friend, fromId: "1", targetId: "2")?.id == "r1")
             #expect(Set(try await store.pendingRequests(kind: .friend, involving: ["1"], limit: 10).map(\.id)) == ["r1", "r3"])
 
-            let decided = try await store.decideRequest(id: "r1", accept: true, by: "2", at: 200, notices: [Fixture.notice(to: "1", "friend_accepted")])
+            let decided = try await store.decideRequest(id: "r1", accept: true, by: "2", at: 200, notices: [Fixture.notice(to: "1", "friend_accepted")], groupCapacity: 10)
             #expect(decided?.map(\.notification.userId) == ["1"])
             #expect(try await store.request(id: "r1")?.status == .accepted)
             #expect(try await store.request(id: "r3")?.status == .accepted, "the crossing request is settled too")
-            #expect(try await store.decideRequest(id: "r1", accept: false, by: "2", at: 300, notices: []) == nil)
+            #expect(try await store.decideRequest(id: "r1", accept: false, by: "2", at: 300, notices: [], groupCapacity: 10) == nil)
             #expect(try await store.areFriends("1", "2"))
             #expect(try await store.areFriends("2", "1"))
             #expect(try await store.friends(of: "1") == [FriendRecord(userId: "2", since: 200)])
@@ -36,7 +36,7 @@ struct SocialStoreTests {
             #expect(try await store.removeFriendship("2", "1", notices: [Fixture.notice(to: "1", "x")]) == nil)
 
             _ = try await store.createRequest(request("r4", from: "1", to: "3"), notices: [])
-            #expect(try await store.decideRequest(id: "r4", accept: false, by: "3", at: 400, notices: [])?.isEmpty == true)
+            #expect(try await store.decideRequest(id: "r4", accept: false, by: "3", at: 400, notices: [], groupCapacity: 10)?.isEmpty == true)
             #expect(try await store.request(id: "r4")?.status == .rejected)
             #expect(!(try await store.areFriends("1", "3")))
         }

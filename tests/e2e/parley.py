@@ -5,6 +5,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 import threading
@@ -93,6 +94,77 @@ class Server:
             shutil.rmtree(self.data_dir, ignore_errors=True)
         if self.database:
             postgres_admin(f"DROP DATABASE IF EXISTS {self.database} WITH (FORCE)")
+
+    @staticmethod
+    def run_expecting_exit(*args: str, timeout: float = 30) -> tuple[int | None, str]:
+        """Starts `parley serve` with these extra flags and waits for it to exit by itself.
+
+        Returns (returncode, stderr). A negative returncode is a death by signal (a crash). If
+        the node starts listening instead, it is stopped and the returncode is None."""
+        data_dir = tempfile.mkdtemp(prefix="parley-test-")
+        cmd = [BINARY, "serve", "--host", "127.0.0.1", "--port", "0", "--data-dir", data_dir,
+               "--bcrypt-cost", "4", "--log-level", "warning", *args]
+        process = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        listening = threading.Event()
+        errors: list[str] = []
+
+        def watch_stdout() -> None:
+            assert process.stdout
+            for line in process.stdout:
+                if line.startswith("parley listening on "):
+                    listening.set()
+
+        def watch_stderr() -> None:
+            assert process.stderr
+            errors.append(process.stderr.read())
+
+        readers = [threading.Thread(target=watch_stdout, daemon=True), threading.Thread(target=watch_stderr, daemon=True)]
+        for reader in readers:
+            reader.start()
+        deadline = time.monotonic() + timeout
+        try:
+            while process.poll() is None and not listening.is_set():
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"parley {' '.join(args)} neither exited nor started within {timeout}s")
+                listening.wait(0.05)
+            code = process.poll()
+            if code is None:
+                process.send_signal(signal.SIGTERM)
+                try:
+                    process.wait(20)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+            for reader in readers:
+                reader.join(10)
+            return code, "".join(errors)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+            shutil.rmtree(data_dir, ignore_errors=True)
+
+    def raw_http(self, data: bytes, timeout: float = 10) -> tuple[bytes, bool]:
+        """Writes raw bytes on a fresh TCP connection; returns all the server answered, and
+        whether it closed the connection within `timeout`."""
+        received = b""
+        with socket.create_connection(("127.0.0.1", self.port), timeout=timeout) as raw:
+            raw.sendall(data)
+            deadline = time.monotonic() + timeout
+            while True:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return received, False
+                raw.settimeout(remaining)
+                try:
+                    chunk = raw.recv(65536)
+                except socket.timeout:
+                    return received, False
+                except ConnectionResetError:
+                    return received, True
+                if not chunk:
+                    return received, True
+                received += chunk
 
     @property
     def http(self) -> str:

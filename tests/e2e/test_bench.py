@@ -1,8 +1,10 @@
 """L4: the load generator runs its scenarios against a real node and reports JSON."""
 import json
+
+import pytest
 import subprocess
 
-from parley import BINARY
+from parley import BINARY, Server
 
 
 def bench(server, *args):
@@ -10,6 +12,14 @@ def bench(server, *args):
     assert result.returncode == 0, result.stderr
     lines = result.stdout.strip().splitlines()
     return lines, json.loads(lines[-1])
+
+
+@pytest.fixture(scope="module")
+def server():
+    """Load tests register users by the thousand from one address: the per-address limit is lifted."""
+    node = Server("--register-rate", "100000", "--register-burst", "100000").start()
+    yield node
+    node.cleanup()
 
 
 def test_private_chat_scenario_loses_nothing(server):

@@ -1,13 +1,24 @@
 """Fanout: a 2,000-member group with 200 connected devices; every online member receives every
 message exactly once, in seq order."""
 import uuid
+
+import pytest
 from concurrent.futures import ThreadPoolExecutor
 
+from parley import Server
 from test_groups import group_message
 
 MEMBERS = 2000
 CONNECTED = 200
 MESSAGES_EACH = 10
+
+
+@pytest.fixture(scope="module")
+def server():
+    """Load tests register users by the thousand from one address: the per-address limit is lifted."""
+    node = Server("--register-rate", "100000", "--register-burst", "100000").start()
+    yield node
+    node.cleanup()
 
 
 def test_every_online_member_receives_every_message_once(server):

@@ -46,7 +46,8 @@ public struct AccessTokenSigner: Sendable {
             HMAC<SHA256>.isValidAuthenticationCode(signature, authenticating: Data("\(parts[0]).\(parts[1])".utf8), using: key),
             let body = Self.decodeBase64URL(parts[1]),
             let claims = try? JSONDecoder().decode(AccessClaims.self, from: body),
-            claims.exp * 1000 > now
+            // In seconds: `exp * 1000` would overflow (and trap) for a huge `exp`.
+            claims.exp > now / 1000
         else { return nil }
         return claims
     }

@@ -13,6 +13,8 @@ public struct Accounts: Sendable {
             self.accessSeconds = accessSeconds
             self.refreshSeconds = refreshSeconds
         }
+
+        var refreshMilliseconds: Int64 { Int64(refreshSeconds) * 1000 }
     }
 
     let store: any Store
@@ -24,6 +26,9 @@ public struct Accounts: Sendable {
     let ids: Snowflake
     let frames: Frames
     let throttle: LoginThrottle
+    /// Registrations and token refreshes per client address.
+    let registrations: KeyedRateLimit
+    let refreshes: KeyedRateLimit
     let metrics: NodeMetrics
     /// A valid hash to verify against when the username is unknown, so a failed login
     /// takes as long whether or not the user exists.
@@ -32,9 +37,13 @@ public struct Accounts: Sendable {
     public init(
         store: any Store, bus: any Bus, hasher: any PasswordHasher, signer: AccessTokenSigner,
         lifetimes: TokenLifetimes = TokenLifetimes(), clock: WallClock = .system, ids: Snowflake, decoyHash: String? = nil,
-        throttle: LoginThrottle = LoginThrottle(), metrics: NodeMetrics = NodeMetrics()
+        throttle: LoginThrottle = LoginThrottle(), metrics: NodeMetrics = NodeMetrics(),
+        registrations: KeyedRateLimit = KeyedRateLimit("registrations from this address", rate: 5, burst: 100),
+        refreshes: KeyedRateLimit = KeyedRateLimit("token refreshes from this address", rate: 1, burst: 30)
     ) {
         self.throttle = throttle
+        self.registrations = registrations
+        self.refreshes = refreshes
         self.metrics = metrics
         self.store = store
         self.bus = bus
@@ -47,7 +56,10 @@ public struct Accounts: Sendable {
         self.decoyHash = decoyHash
     }
 
-    public func register(_ request: RegisterRequest) async throws -> TokenGrant {
+    /// Registers a user. Each registration costs a bcrypt hash, so they are limited per
+    /// client address (and the hasher refuses work beyond its queue: `unavailable`).
+    public func register(_ request: RegisterRequest, from address: String? = nil) async throws -> TokenGrant {
+        if let address { try registrations.admit(address, now: clock.now()) }
         let username = request.username.trimmingCharacters(in: .whitespaces)
         guard (2...64).contains(username.count),
             username.unicodeScalars.allSatisfy({ CharacterSet.alphanumerics.contains($0) && $0.isASCII || "_.-@+".unicodeScalars.contains($0) })
@@ -70,29 +82,56 @@ public struct Accounts: Sendable {
     /// Logs in. Failed attempts are throttled per account and per client address.
     public func login(_ request: LoginRequest, from address: String? = nil) async throws -> TokenGrant {
         let username = request.username.trimmingCharacters(in: .whitespaces)
-        if let wait = throttle.wait(account: username, address: address, now: clock.now()) {
-            metrics.loginThrottled.add()
-            throw ChatError(.rateLimited, "too many failed logins; retry in \((wait + 999) / 1000) s", retryAfterMs: wait)
+        let user = try await checkPassword(request.password, account: username, from: address) {
+            try await store.user(username: username)
         }
-        let user = try await store.user(username: username)
-        guard let user, await hasher.verify(request.password, against: user.passwordHash) else {
-            if user == nil, let decoyHash { _ = await hasher.verify(request.password, against: decoyHash) }
-            throttle.failed(account: username, address: address, now: clock.now())
-            metrics.loginFailures.add()
-            throw ChatError(.unauthorized, "wrong username or password")
-        }
-        throttle.succeeded(account: username)
+        guard let user else { throw ChatError(.unauthorized, "wrong username or password") }
         if user.bannedAt != nil { throw ChatError.forbidden("this account is banned") }
         return try await openSession(for: user.id)
     }
 
-    /// Changes the caller's password. Every login of the user ends (their devices are kicked);
-    /// the caller gets fresh tokens.
-    public func changePassword(_ request: PasswordChange, for caller: Caller) async throws -> TokenGrant {
-        guard let user = try await store.user(id: caller.userId) else { throw ChatError.unauthorized }
-        guard await hasher.verify(request.currentPassword, against: user.passwordHash) else {
-            throw ChatError.forbidden("the current password is wrong")
+    /// Checks a password under the login throttle: the attempt is reserved before bcrypt runs
+    /// (so concurrent guesses cannot all pass the check), counted as a failure unless it
+    /// succeeds, and refused with `rate_limited` past the limit. Nil when the password is wrong
+    /// or the account unknown (which take the same time).
+    private func checkPassword(
+        _ password: String, account: String, from address: String?, user find: () async throws -> UserRecord?
+    ) async throws -> UserRecord? {
+        let now = clock.now()
+        if let wait = throttle.reserve(account: account, address: address, now: now) {
+            metrics.loginThrottled.add()
+            throw ChatError(.rateLimited, "too many failed attempts; retry in \((wait + 999) / 1000) s", retryAfterMs: wait)
         }
+        let user = try await find()
+        // bcrypt reads 72 bytes: a longer password would match its own prefix, so none is valid.
+        let fits = password.utf8.count <= Self.maxPasswordBytes
+        let matches: Bool
+        do {
+            if let user, user.deletedAt == nil, fits {
+                matches = try await hasher.verify(password, against: user.passwordHash)
+            } else {
+                if user == nil, fits, let decoyHash { _ = try await hasher.verify(password, against: decoyHash) }
+                matches = false
+            }
+        } catch {
+            // Not checked (the hasher is busy): the attempt is not counted against anyone.
+            throttle.release(account: account, address: address, reservedAt: now)
+            throw error
+        }
+        if let user, matches {
+            throttle.succeeded(account: account, address: address, reservedAt: now)
+            return user
+        }
+        throttle.failed(account: account, address: address, now: now)
+        metrics.loginFailures.add()
+        return nil
+    }
+
+    /// Changes the caller's password. Every login of the user ends (their devices are kicked);
+    /// the caller gets fresh tokens. A wrong current password counts as a failed login of the
+    /// account, so a stolen access token cannot be used to guess it.
+    public func changePassword(_ request: PasswordChange, for caller: Caller, from address: String? = nil) async throws -> TokenGrant {
+        let user = try await confirmPassword(request.currentPassword, of: caller, from: address, field: "current password")
         try Self.requireStrong(request.newPassword, username: user.username)
         try await store.updatePasswordHash(userId: user.id, hash: try await hasher.hash(request.newPassword))
         try await endAllLogins(of: user.id, reason: "password_changed", message: "The password was changed.")
@@ -121,18 +160,19 @@ public struct Accounts: Sendable {
             userId: userId, finalFrame: frames.kicked(reason: reason, message: message), closeCode: CloseCodes.kicked, reason: reason)))
     }
 
-    /// A display name as stored: trimmed, 1 to 64 characters.
+    /// A display name as stored: trimmed, 1 to 64 scalars, no control or direction characters.
     static func displayName(_ text: String) throws -> String {
-        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard (1...64).contains(trimmed.count) else { throw ChatError.badRequest("'displayName' must be 1 to 64 characters") }
-        return trimmed
+        try UserText.name(text, named: "displayName", max: 64)
     }
 
-    /// The password floor: 8 to 128 characters, not the username, not one repeated character,
-    /// not one of the most common passwords.
+    /// The most bytes of a password bcrypt reads; longer ones are refused, not cut.
+    public static let maxPasswordBytes = 72
+
+    /// The password floor: 8 characters to 72 bytes (UTF-8), not the username, not one repeated
+    /// character, not one of the most common passwords.
     static func requireStrong(_ password: String, username: String) throws {
-        guard (8...128).contains(password.count) else {
-            throw ChatError.badRequest("'password' must be 8 to 128 characters")
+        guard password.count >= 8, password.utf8.count <= maxPasswordBytes else {
+            throw ChatError.badRequest("'password' must be 8 characters to \(maxPasswordBytes) bytes (UTF-8)")
         }
         let lowered = password.lowercased()
         if lowered == username.lowercased() || Set(password).count == 1 || commonPasswords.contains(lowered) {
@@ -146,10 +186,22 @@ public struct Accounts: Sendable {
         "welcome1", "letmein1", "passw0rd", "00000000", "88888888", "woaini1314", "a1234567", "aa123456",
     ]
 
+    /// The caller's account, after checking their password under the login throttle;
+    /// `forbidden` when it is wrong.
+    public func confirmPassword(_ password: String, of caller: Caller, from address: String?, field: String = "password") async throws -> UserRecord {
+        guard let user = try await store.user(id: caller.userId) else { throw ChatError.unauthorized }
+        guard let confirmed = try await checkPassword(password, account: user.username, from: address, user: { user }) else {
+            throw ChatError.forbidden("the \(field) is wrong")
+        }
+        return confirmed
+    }
+
     /// Exchanges a refresh token for new tokens; the old refresh token stops working.
-    /// Presenting a refresh token that was already rotated revokes the whole login:
-    /// someone else holds a copy.
-    public func refresh(_ request: RefreshRequest) async throws -> TokenGrant {
+    /// Presenting a refresh token that this login had before (it was rotated already) revokes
+    /// the whole login: someone else holds a copy. Anything else is a plain `unauthorized`: a
+    /// guess must not end someone's login.
+    public func refresh(_ request: RefreshRequest, from address: String? = nil) async throws -> TokenGrant {
+        if let address { try refreshes.admit(address, now: clock.now()) }
         let parts = request.refreshToken.split(separator: ".")
         guard parts.count == 2, request.refreshToken.utf8.count < 512,
             let session = try await store.authSession(id: String(parts[0]))
@@ -162,14 +214,17 @@ public struct Accounts: Sendable {
         }
         let presented = Self.digest(request.refreshToken)
         let (token, hash) = newRefreshToken(sessionId: session.id)
-        guard try await store.rotateRefreshToken(
-            sessionId: session.id, currentHash: presented, newHash: hash,
-            expiresAt: now + Int64(lifetimes.refreshSeconds) * 1000)
-        else {
+        switch try await store.rotateRefreshToken(
+            sessionId: session.id, currentHash: presented, newHash: hash, expiresAt: now + lifetimes.refreshMilliseconds)
+        {
+        case .rotated:
+            return grant(userId: session.userId, sessionId: session.id, refreshToken: token)
+        case .reused:
             try await revoke(authSessionId: session.id, userId: session.userId, reason: "refresh_reuse")
             throw ChatError(.unauthorized, "refresh token was already used; the login is revoked")
+        case .unknown:
+            throw ChatError(.unauthorized, "invalid refresh token")
         }
-        return grant(userId: session.userId, sessionId: session.id, refreshToken: token)
     }
 
     /// Ends a login: its tokens stop working and its sockets are closed.
@@ -189,12 +244,11 @@ public struct Accounts: Sendable {
         return Caller(userId: claims.sub, authSessionId: claims.sid)
     }
 
-    /// A user's public profile; `own` adds the user's settings (for `GET /v1/users/me`).
-    public func profile(of userId: String, own: Bool = false) async throws -> UserProfile {
+    /// A user's public profile.
+    public func profile(of userId: String) async throws -> UserProfile {
         guard let user = try await store.user(id: userId) else { throw ChatError.notFound("user not found") }
         return UserProfile(
-            userId: user.id, username: user.username, displayName: user.displayName, avatar: user.avatar,
-            createdAt: user.createdAt, friendsOnly: own ? user.friendsOnly : nil)
+            userId: user.id, username: user.username, displayName: user.displayName, avatar: user.avatar, createdAt: user.createdAt)
     }
 
     private func revoke(authSessionId: String, userId: String, reason: String) async throws {
@@ -206,12 +260,12 @@ public struct Accounts: Sendable {
     }
 
     private func openSession(for userId: String) async throws -> TokenGrant {
-        let sessionId = ids.next()
+        let sessionId = Self.randomLoginId()
         let (token, hash) = newRefreshToken(sessionId: sessionId)
         let now = clock.now()
         try await store.createAuthSession(AuthSessionRecord(
             id: sessionId, userId: userId, refreshTokenHash: hash,
-            expiresAt: now + Int64(lifetimes.refreshSeconds) * 1000, createdAt: now))
+            expiresAt: now + lifetimes.refreshMilliseconds, createdAt: now))
         return grant(userId: userId, sessionId: sessionId, refreshToken: token)
     }
 
@@ -219,6 +273,16 @@ public struct Accounts: Sendable {
         let now = clock.now() / 1000
         let access = signer.sign(AccessClaims(sub: userId, sid: sessionId, iat: now, exp: now + Int64(lifetimes.accessSeconds)))
         return TokenGrant(userId: userId, accessToken: access, refreshToken: refreshToken, expiresIn: lifetimes.accessSeconds)
+    }
+
+    /// A login id: 128 random bits as 32 hex digits. Not time-ordered (a Snowflake minted
+    /// beside the user's id could be guessed from it), and it ends up in the refresh token.
+    static func randomLoginId() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<2).map { _ in
+            let hex = String(generator.next() as UInt64, radix: 16)
+            return String(repeating: "0", count: 16 - hex.count) + hex
+        }.joined()
     }
 
     /// `<sessionId>.<256 random bits>`; only its SHA-256 is stored.

@@ -33,29 +33,53 @@ public final class LoginThrottle: Sendable {
         self.limits = limits
     }
 
-    /// Nil when an attempt may proceed; otherwise the ms to wait.
-    func wait(account: String, address: String?, now: Int64) -> Int64? {
+    /// Reserves an attempt, atomically: nil when it may proceed (it then counts as a failure
+    /// until `succeeded` gives it back); otherwise the ms to wait. Counting before the password
+    /// is checked means 40 guesses sent at once get 5 checks, not 40.
+    func reserve(account: String, address: String?, now: Int64) -> Int64? {
         failures.withLock { table in
             var longest: Int64?
-            for (key, limit) in keys(account: account, address: address) {
+            let keys = keys(account: account, address: address)
+            for (key, limit) in keys {
                 let recent = (table[key] ?? []).filter { now - $0 < limits.windowMs }
                 table[key] = recent.isEmpty ? nil : recent
                 if recent.count >= limit, let oldest = recent.first {
                     longest = max(longest ?? 0, oldest + limits.windowMs - now)
                 }
             }
-            return longest
+            if longest != nil { return longest }
+            if table.count >= capacity { table.removeAll(keepingCapacity: true) }
+            for (key, _) in keys { table[key, default: []].append(now) }
+            return nil
         }
     }
 
+    /// A reserved attempt failed: the other nodes count it too (this one did when reserving).
     func failed(account: String, address: String?, now: Int64) {
-        record(account: account, address: address, now: now)
         peers.withLock { $0 }?(.failed(account: account, address: address, at: now))
     }
 
-    func succeeded(account: String) {
-        forget(account: account)
+    /// A reserved attempt succeeded: the account's failures are forgotten, and the address gets
+    /// its attempt back.
+    func succeeded(account: String, address: String?, reservedAt: Int64) {
+        failures.withLock { table in
+            table.removeValue(forKey: "account:" + account.lowercased())
+            if let address { Self.remove(reservedAt, from: "address:" + address, in: &table) }
+        }
         peers.withLock { $0 }?(.succeeded(account: account))
+    }
+
+    /// A reserved attempt was not made after all (the server was busy): it counts for nobody.
+    func release(account: String, address: String?, reservedAt: Int64) {
+        failures.withLock { table in
+            for (key, _) in keys(account: account, address: address) { Self.remove(reservedAt, from: key, in: &table) }
+        }
+    }
+
+    private static func remove(_ time: Int64, from key: String, in table: inout [String: [Int64]]) {
+        guard var times = table[key], let index = times.firstIndex(of: time) else { return }
+        times.remove(at: index)
+        table[key] = times.isEmpty ? nil : times
     }
 
     /// Tells the other nodes of this node's failures and successes from now on.

@@ -38,7 +38,8 @@ extension Chat {
                 muted: state.membership.muted, updatedAt: state.conversation.updatedAt,
                 groupId: state.conversation.type == "group" ? String(state.conversation.id.dropFirst(2)) : nil,
                 name: state.groupName,
-                hidden: state.membership.hiddenSeq.map { state.conversation.lastSeq <= $0 } ?? false)
+                hidden: state.membership.hiddenSeq.map { state.conversation.lastSeq <= $0 } ?? false,
+                peerDeliveredSeq: state.peerDeliveredSeq, peerReadSeq: state.peerReadSeq)
         }
     }
 

@@ -31,6 +31,7 @@ public struct ChatError: Error, Sendable, Equatable, CustomStringConvertible {
         case let error as ProtocolViolation: return .badRequest(error.message)
         case StoreError.notFound(let what): return .notFound("\(what) not found")
         case StoreError.duplicate(let what): return ChatError(.conflict, "\(what) already exists")
+        case StoreError.full(let what): return ChatError(.conflict, "the \(what) is full")
         default: return ChatError(.internal, "internal error; nothing was stored, retry later")
         }
     }

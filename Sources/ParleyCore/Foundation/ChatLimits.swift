@@ -16,6 +16,8 @@ public struct ChatLimits: Sendable, Equatable {
     public var maxCustomBytes: Int = 16_384
     /// Most messages one `forward` carries.
     public var maxForwardMessages: Int = 100
+    /// Largest stored snapshot of a merged forward, bytes of JSON: beyond, `too_large`.
+    public var maxForwardBytes: Int = 65_536
     /// How long after sending a sender may edit, in ms (default 24 h).
     public var editWindowMs: Int64 = 86_400_000
     /// Most kinds of reaction one user puts on one message.

@@ -68,7 +68,7 @@ extension Chat {
                 actionData: ["requestId": .string(request.id), "userId": .string(caller.userId)]), to: [requester])
         }
         guard let records = try await store.decideRequest(
-            id: request.id, accept: accept, by: caller.userId, at: clock.now(), notices: notices)
+            id: request.id, accept: accept, by: caller.userId, at: clock.now(), notices: notices, groupCapacity: limits.maxGroupSize)
         else {
             throw ChatError(.conflict, "this request was already decided")
         }
@@ -111,7 +111,6 @@ extension Chat {
 
     /// Text a user chose, checked against its bound (in characters).
     func boundedText(_ text: String, named name: String, max: Int) throws -> String {
-        if text.count > max { throw ChatError.badRequest("'\(name)' is longer than \(max) characters") }
-        return text
+        try UserText.bounded(text, named: name, max: max)
     }
 }

@@ -62,7 +62,7 @@ extension Chat {
         let unique = userIds.distinct
         for id in unique { try requireIdentifier(id, named: name) }
         let found = try await profiles.users(Set(unique))
-        if let missing = unique.first(where: { found[$0] == nil }) {
+        if let missing = unique.first(where: { found[$0] == nil || found[$0]?.deletedAt != nil }) {
             throw ChatError.notFound("user '\(missing.prefix(64))' not found")
         }
         return unique
@@ -84,9 +84,7 @@ extension Chat {
     }
 
     func groupName(_ text: String) throws -> String {
-        let name = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        if name.isEmpty { throw ChatError.badRequest("'name' must not be empty") }
-        return try boundedText(name, named: "name", max: limits.maxGroupNameLength)
+        try UserText.name(text, named: "name", max: limits.maxGroupNameLength)
     }
 
     func joinPolicy(_ text: String) throws -> JoinPolicy {

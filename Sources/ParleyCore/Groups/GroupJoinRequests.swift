@@ -35,7 +35,14 @@ extension Chat {
             throw ChatError(.conflict, "a request to join is pending")
         }
         if group.joinPolicy == .open {
-            return try await settle(request, in: group, accept: true, by: caller.userId, members: members)
+            do {
+                return try await settle(request, in: group, accept: true, by: caller.userId, members: members)
+            } catch let error as ChatError where error.code == .conflict {
+                // Full: the request must not stay pending (a later try would find it and wait).
+                _ = try? await store.decideRequest(
+                    id: request.id, accept: false, by: caller.userId, at: clock.now(), notices: [], groupCapacity: limits.maxGroupSize)
+                throw error
+            }
         }
         return RequestReceipt(requestId: request.id, status: RequestStatus.pending.rawValue)
     }
@@ -78,9 +85,15 @@ extension Chat {
                 actionData: ["groupId": .string(group.id), "requestId": .string(request.id), "userId": .string(deciderId)])
             notices = address(notice, to: [request.fromId])
         }
-        guard let records = try await store.decideRequest(
-            id: request.id, accept: accept, by: deciderId, at: clock.now(), notices: notices)
-        else {
+        let decided: [NotificationRecord]?
+        do {
+            // The bound is checked in the deciding transaction: concurrent joins cannot pass it together.
+            decided = try await store.decideRequest(
+                id: request.id, accept: accept, by: deciderId, at: clock.now(), notices: notices, groupCapacity: limits.maxGroupSize)
+        } catch StoreError.full {
+            throw ChatError(.conflict, "a group has at most \(limits.maxGroupSize) members")
+        }
+        guard let records = decided else {
             throw ChatError(.conflict, "this request was already decided")
         }
         await membersChanged(group.conversationId)

@@ -3,16 +3,18 @@ import ParleyStore
 
 extension Chat {
     /// Creates a group owned by the caller with `memberIds` as members; each of them is told
-    /// with `group_invite`.
+    /// with `group_invite`. Those whose `groupAdds` setting does not let the caller add them get
+    /// an invitation instead.
     public func createGroup(_ request: CreateGroup, by caller: Caller) async throws -> GroupCreated {
         let name = try groupName(request.name)
         let announcement = try boundedText(request.announcement ?? "", named: "announcement", max: limits.maxAnnouncementLength)
         let policy = try request.joinPolicy.map(joinPolicy) ?? .approval
-        let memberIds = try await existingUsers(request.memberIds ?? [], named: "memberIds").filter { $0 != caller.userId }
-        if memberIds.count + 1 > limits.maxGroupSize {
+        let candidates = try await existingUsers(request.memberIds ?? [], named: "memberIds").filter { $0 != caller.userId }
+        if candidates.count + 1 > limits.maxGroupSize {
             throw ChatError.badRequest("a group has at most \(limits.maxGroupSize) members")
         }
-        try await requireNotBlocked(adding: memberIds, by: caller)
+        try await requireNotBlocked(adding: candidates, by: caller)
+        let (memberIds, invited) = try await admission(of: candidates, by: caller.userId)
         let now = clock.now()
         let group = GroupRecord(
             id: ids.next(), name: name, ownerId: caller.userId, announcement: announcement, joinPolicy: policy,
@@ -21,7 +23,8 @@ extension Chat {
         let records = try await store.createGroup(group, memberIds: memberIds, notices: notices)
         await membersChanged(group.conversationId)
         await deliver(records)
-        return GroupCreated(groupId: group.id, conversationId: group.conversationId)
+        try await invite(invited, into: group, by: caller.userId)
+        return GroupCreated(groupId: group.id, conversationId: group.conversationId, invited: invited)
     }
 
     func invitation(to group: GroupRecord, by inviterId: String) -> Notice {

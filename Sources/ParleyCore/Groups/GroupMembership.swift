@@ -6,7 +6,9 @@ extension Chat {
     static let namedInNotices = 50
 
     /// Adds users to a group. Admins may always invite; plain members only when the group is
-    /// `open`. The new members get `group_invite`; the others `group_member_joined`.
+    /// `open`. Users whose `groupAdds` setting does not let the caller add them are asked
+    /// instead (`group_invitation`, see `answerInvitation`). The new members get `group_invite`;
+    /// the others `group_member_joined`.
     public func invite(_ request: InviteMembers, to groupId: String, by caller: Caller) async throws -> MembersAdded {
         let view = try await groupView(groupId, for: caller)
         if view.group.joinPolicy != .open {
@@ -14,12 +16,15 @@ extension Chat {
         }
         if request.userIds.isEmpty { throw ChatError.badRequest("'userIds' must not be empty") }
         let current = Set(view.memberIds)
-        let added = try await existingUsers(request.userIds, named: "userIds").filter { !current.contains($0) }
-        if added.isEmpty { return MembersAdded(groupId: groupId, added: []) }
-        if current.count + added.count > limits.maxGroupSize {
+        let candidates = try await existingUsers(request.userIds, named: "userIds").filter { !current.contains($0) }
+        if candidates.isEmpty { return MembersAdded(groupId: groupId, added: []) }
+        if current.count + candidates.count > limits.maxGroupSize {
             throw ChatError(.conflict, "a group has at most \(limits.maxGroupSize) members")
         }
-        try await requireNotBlocked(adding: added, by: caller)
+        try await requireNotBlocked(adding: candidates, by: caller)
+        let (added, invited) = try await admission(of: candidates, by: caller.userId)
+        try await invite(invited, into: view.group, by: caller.userId)
+        if added.isEmpty { return MembersAdded(groupId: groupId, added: [], invited: invited) }
         let joined = Notice(
             type: NotificationType.groupMemberJoined, title: "New members", content: view.group.name,
             actionData: [
@@ -29,8 +34,12 @@ extension Chat {
                 "inviterId": .string(caller.userId),
             ])
         let notices = address(invitation(to: view.group, by: caller.userId), to: added) + address(joined, to: view.memberIds)
-        try await apply(.addMembers(added), to: view.group, notices: notices)
-        return MembersAdded(groupId: groupId, added: added)
+        do {
+            try await apply(.addMembers(added, capacity: limits.maxGroupSize), to: view.group, notices: notices)
+        } catch StoreError.full {
+            throw ChatError(.conflict, "a group has at most \(limits.maxGroupSize) members")
+        }
+        return MembersAdded(groupId: groupId, added: added, invited: invited)
     }
 
     /// Removes a member: leaving when it is the caller (`group_member_left`), kicking otherwise

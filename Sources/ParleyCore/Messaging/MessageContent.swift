@@ -105,7 +105,7 @@ enum MessageContent {
             Field(name: name, optional: optional) { value in
                 guard case .string(let text) = value else { throw ChatError.badRequest("'content.\(name)' must be a string") }
                 if text.isEmpty { throw ChatError.badRequest("'content.\(name)' must not be empty") }
-                if text.count > max { throw ChatError.badRequest("'content.\(name)' is longer than \(max) characters") }
+                if text.unicodeScalars.count > max { throw ChatError.badRequest("'content.\(name)' is longer than \(max) characters") }
                 return value
             }
         }
@@ -125,7 +125,7 @@ enum MessageContent {
 
         static func url(_ name: String, optional: Bool = false) -> Field {
             Field(name: name, optional: optional) { value in
-                guard case .string(let text) = value, text.count <= 2_048, let url = URL(string: text),
+                guard case .string(let text) = value, text.utf8.count <= 2_048, let url = URL(string: text),
                     let scheme = url.scheme?.lowercased(), scheme == "https" || scheme == "http", url.host?.isEmpty == false
                 else {
                     throw ChatError.badRequest("'content.\(name)' must be an http(s) URL of at most 2048 characters")

@@ -1,3 +1,4 @@
+import NIOCore
 import ParleyProtocol
 import ParleyStore
 
@@ -13,17 +14,8 @@ extension Chat {
         let advance = try await store.advanceCursor(
             conversationId: receipt.conversationId, userId: caller.userId, kind: kind, to: receipt.seq)
         if advance.moved {
-            let type = kind == .read ? NotificationType.readReceipt : NotificationType.deliveryReceipt
-            let notice = NotificationPayload(
-                notificationType: type, actionType: "none",
-                actionData: .object([
-                    "conversationId": .string(receipt.conversationId),
-                    "userId": .string(caller.userId),
-                    "seq": .number(Double(advance.seq)),
-                ]),
-                priority: "low")
             let recipients = try await receiptRecipients(receipt.conversationId, kind: kind, advance: advance, caller: caller)
-            await deliver(frames.notification(notice), to: recipients, except: caller.sessionId)
+            await deliver(receiptFrame(kind, in: receipt.conversationId, by: caller.userId, upTo: advance.seq), to: recipients, except: caller.sessionId)
         }
         return ReceiptAck(status: receipt.status, conversationId: receipt.conversationId, seq: advance.seq)
     }
@@ -42,5 +34,28 @@ extension Chat {
             if kind == .delivered { recipients.removeAll { $0 == caller.userId } }
         }
         return recipients
+    }
+
+    /// The `delivery_receipt` or `read_receipt` notification: `userId` has received or read
+    /// everything of the conversation up to `seq`.
+    func receiptFrame(_ kind: CursorKind, in conversationId: String, by userId: String, upTo seq: Int64) -> ByteBuffer {
+        frames.notification(NotificationPayload(
+            notificationType: kind == .read ? NotificationType.readReceipt : NotificationType.deliveryReceipt, actionType: "none",
+            actionData: .object([
+                "conversationId": .string(conversationId), "userId": .string(userId), "seq": .number(Double(seq)),
+            ]),
+            priority: "low"))
+    }
+
+    /// After a send in a private chat: the sender's read cursor moved to their message. When
+    /// it passed something the peer wrote, the peer is told as an explicit receipt would tell
+    /// them (replying is reading). A run of one's own messages moves it by one each and tells
+    /// nobody, so a fast exchange costs no receipt per message.
+    func readBySending(_ outcome: AppendOutcome, from caller: Caller, recipients: [String]) async {
+        let message = outcome.message
+        guard ConversationID.type(of: message.conversationId) == .private, let before = outcome.senderReadBefore,
+            before < message.seq - 1
+        else { return }
+        await deliver(receiptFrame(.read, in: message.conversationId, by: caller.userId, upTo: message.seq), to: recipients, except: caller.sessionId)
     }
 }

@@ -13,13 +13,16 @@ extension Chat {
         metrics.messagesReceived.add()
         var content = try screen(
             try MessageContent.validate(type: request.contentType, content: request.content, limits: limits), type: request.contentType)
-        let atUsers = request.atUsers ?? []
-        if atUsers.count > limits.maxMentions {
+        let requested = request.atUsers ?? []
+        if requested.count > limits.maxMentions {
             throw ChatError.badRequest("'atUsers' lists more than \(limits.maxMentions) users")
         }
+        for id in requested { try requireIdentifier(id, named: "atUsers") }
         if let replyTo = request.replyTo { try requireIdentifier(replyTo, named: "replyTo") }
         let resolved = try await resolveTarget(request, from: caller)
-        let mentions = try mentions(atUsers, in: resolved)
+        let mentions = try mentions(requested, in: resolved)
+        // Stored and delivered as resolved: members (in the order written) and `all`, never raw strings.
+        let atUsers = mentions
         if request.contentType == "forward" { content = try await forwardSnapshot(content.value, by: caller) }
         content = try await reviewed(content, type: request.contentType, target: resolved.target, localId: request.localId, by: caller)
         let replied = try await request.replyTo.asyncMap { try await repliedMessage($0, in: resolved.target.conversationId) }
@@ -42,6 +45,7 @@ extension Chat {
             let frame = frames.message(live)
             await deliver(frame, to: recipients, except: caller.sessionId)
             metrics.delivery.observe(nanoseconds: monotonicNanoseconds() - started)
+            await readBySending(outcome, from: caller, recipients: recipients)
             await postEvent("message.sent", ["message": eventValue(live)])
         }
         return SendAck(
@@ -93,7 +97,7 @@ extension Chat {
         if receiverId == caller.userId {
             throw ChatError.badRequest("cannot send a private message to yourself")
         }
-        guard let receiver = try await profiles.user(receiverId) else {
+        guard let receiver = try await profiles.user(receiverId), receiver.deletedAt == nil else {
             throw ChatError.notFound("user '\(receiverId.prefix(64))' not found")
         }
         try await requireNoBlock(between: caller.userId, and: receiverId)
@@ -129,7 +133,7 @@ extension Chat {
             throw ChatError.forbidden("only group admins may mention everyone ('all')")
         }
         let members = Set(resolved.recipients)
-        return atUsers.filter { members.contains($0) } + (everyone ? ["all"] : [])
+        return atUsers.filter { members.contains($0) }.distinct + (everyone ? ["all"] : [])
     }
 }
 

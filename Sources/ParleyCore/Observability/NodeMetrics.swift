@@ -63,6 +63,8 @@ public final class NodeMetrics: Sendable {
     public let slowConsumerCutoffs = Counter()
     public let messagesReceived = Counter()
     public let framesDelivered = Counter()
+    /// `message` frames handed to sessions (one per message per receiving device).
+    public let messagesDelivered = Counter()
     public let filterMasked = Counter()
     public let filterRejected = Counter()
     public let rateLimited = Counter()

@@ -6,7 +6,8 @@ import Synchronization
 /// Who is online, per device, aggregated per user: `online` if any device is, `away` if every
 /// connected device is away, `offline` when none is connected. This node's devices go to the
 /// `PresenceDirectory`, which sees every node's; friends hear of every change of a user's
-/// aggregate status (`presence` notification), strangers never do.
+/// aggregate status (`presence` notification), strangers never do. Device ids go to the user
+/// alone (see `query`).
 public final class Presence: Sendable {
     private let chat: Chat
     private let directory: any PresenceDirectory
@@ -59,35 +60,64 @@ public final class Presence: Sendable {
         }
     }
 
-    /// The presence of users, as the caller may see it: a user who blocked the caller shows offline.
+    /// The presence of users, as the caller may see it. Device ids (often a phone's name) go
+    /// to the user themselves only; others see status and last seen, and only when the user's
+    /// `presenceVisibility` admits them (friends, or people who share a group with the user).
+    /// Anyone else, and anyone the user blocked, sees `offline` with no last seen: the same as
+    /// a user who never comes online, so nothing tells the two apart.
     public func query(_ userIds: [String], for caller: Caller) async throws -> PresenceList {
         if userIds.isEmpty { throw ChatError.badRequest("'userIds' must list at least one user") }
         if userIds.count > Self.maxQuery { throw ChatError.badRequest("at most \(Self.maxQuery) 'userIds' per query") }
         for id in userIds { try chat.requireIdentifier(id, named: "userIds") }
         let users = try await chat.store.users(ids: Array(Set(userIds)))
         let byId = Dictionary(users.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
-        // One read for everyone who blocked the caller, not one per user asked about.
+        // One read for everyone who blocked the caller, and one for the caller's friends and
+        // groups, not one per user asked about.
         let blockedCaller = Set(try await chat.store.blockers(of: caller.userId))
+        let friends = Set(try await chat.store.friends(of: caller.userId).map(\.userId))
+        var callerGroups: Set<String>?
         var result: [UserPresence] = []
         var listed = Set<String>()
         for id in userIds where listed.insert(id).inserted {
             guard let user = byId[id] else { continue }
-            if blockedCaller.contains(id) {
-                result.append(UserPresence(userId: id, status: .offline, devices: [], lastSeen: nil))
+            if id == caller.userId {
+                result.append(snapshot(id, lastSeen: user.lastSeen, withDevices: true))
                 continue
             }
-            result.append(snapshot(id, lastSeen: user.lastSeen))
+            var visible: Bool
+            switch user.presenceVisibility {
+            case .nobody: visible = false
+            case .friends: visible = friends.contains(id)
+            case .contacts:
+                visible = friends.contains(id)
+                if !visible {
+                    if callerGroups == nil { callerGroups = try await groups(of: caller.userId) }
+                    visible = !(callerGroups!.isDisjoint(with: try await groups(of: id)))
+                }
+            }
+            if blockedCaller.contains(id) || user.deletedAt != nil { visible = false }
+            result.append(visible ? snapshot(id, lastSeen: user.lastSeen, withDevices: false) : Self.hidden(id))
         }
         return PresenceList(presence: result)
     }
 
-    /// A user's presence now, across the cluster.
-    private func snapshot(_ userId: String, lastSeen: Int64?) -> UserPresence {
+    /// What someone who may not see a user's presence gets.
+    static func hidden(_ userId: String) -> UserPresence {
+        UserPresence(userId: userId, status: .offline, devices: [], lastSeen: nil)
+    }
+
+    /// The group conversations a user is in.
+    private func groups(of userId: String) async throws -> Set<String> {
+        Set(try await chat.store.memberships(userId: userId).map(\.conversationId).filter { $0.hasPrefix("g_") })
+    }
+
+    /// A user's presence now, across the cluster (with device ids only for the user themselves).
+    private func snapshot(_ userId: String, lastSeen: Int64?, withDevices: Bool) -> UserPresence {
         let current = directory.devices(of: userId)
         let status = LocalPresenceDirectory.aggregate(current)
         return UserPresence(
             userId: userId, status: status,
-            devices: current.map { DevicePresence(deviceId: $0.deviceId, platform: $0.platform, status: $0.status) },
+            devices: withDevices ? current.map { DevicePresence(deviceId: $0.deviceId, platform: $0.platform, status: $0.status) } : [],
             lastSeen: status == .offline ? lastSeen : chat.clock.now())
     }
 
@@ -108,13 +138,13 @@ public final class Presence: Sendable {
         let now = chat.clock.now()
         do {
             if change.status == .offline { try await chat.store.setLastSeen(userId: change.userId, at: now) }
+            // Friends hear of changes, unless the user shows their presence to nobody; device
+            // ids stay with the user's own devices.
+            guard try await chat.store.user(id: change.userId)?.presenceVisibility != .nobody else { return }
             let blocked = Set(try await chat.store.blocks(of: change.userId).map(\.userId))
             let audience = try await chat.store.friends(of: change.userId).map(\.userId).filter { !blocked.contains($0) }
             guard !audience.isEmpty else { return }
-            let presence = UserPresence(
-                userId: change.userId, status: change.status,
-                devices: change.devices.map { DevicePresence(deviceId: $0.deviceId, platform: $0.platform, status: $0.status) },
-                lastSeen: now)
+            let presence = UserPresence(userId: change.userId, status: change.status, devices: [], lastSeen: now)
             let notice = NotificationPayload(
                 notificationType: NotificationType.presence, actionType: "none",
                 actionData: JSONValue(jsonText: String(decoding: FrameCoder.encode(presence), as: UTF8.self)), priority: "low")

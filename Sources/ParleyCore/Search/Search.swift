@@ -60,7 +60,7 @@ extension Chat {
 
     public func searchUsers(_ text: String) async throws -> UserSearchResults {
         let users = try await store.searchUsers(try searchText(text), limit: 20)
-        return UserSearchResults(users: users.map {
+        return UserSearchResults(users: users.filter { $0.deletedAt == nil }.map {
             UserProfile(userId: $0.id, username: $0.username, displayName: $0.displayName, avatar: $0.avatar, createdAt: $0.createdAt)
         })
     }
@@ -74,7 +74,7 @@ extension Chat {
 
     private func searchText(_ text: String) throws -> String {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard (1...100).contains(trimmed.count) else { throw ChatError.badRequest("'q' must be 1 to 100 characters") }
+        guard (1...100).contains(trimmed.unicodeScalars.count) else { throw ChatError.badRequest("'q' must be 1 to 100 characters") }
         if trimmed.unicodeScalars.contains(where: { $0.value == 0 }) { throw ChatError.badRequest("'q' must not contain NUL") }
         return trimmed
     }

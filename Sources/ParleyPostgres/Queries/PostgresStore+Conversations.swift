@@ -76,6 +76,12 @@ extension PostgresStore {
             let target = min(seq, lastSeq)
             let current = kind == .read ? read : delivered
             guard target > current else { return CursorAdvance(seq: current, previous: current, moved: false) }
+            // The peer of a private chat shows this cursor (`peerReadSeq`): their sync must see it move.
+            if conversationId.hasPrefix("p_") {
+                try await db.sql.run(
+                    "UPDATE members SET version = $1 WHERE conversation_id = $2 AND user_id <> $3",
+                    [.integer(db.nextVersion()), .text(conversationId), .text(userId)])
+            }
             switch kind {
             case .read:
                 try await db.sql.run(
@@ -161,9 +167,14 @@ extension PostgresStore {
         if state.conversation.type == "group" {
             state.groupName = try await sql.first("SELECT name FROM groups WHERE id = $1", [.text(String(id.dropFirst(2)))]) { try $0.text(0) }
         }
-        if state.conversation.type == "private" {
-            state.peerId = try await sql.first(
-                "SELECT user_id FROM members WHERE conversation_id = $1 AND user_id <> $2 LIMIT 1", [.text(id), .text(userId)]) { try $0.text(0) }
+        if state.conversation.type == "private",
+            let (peer, delivered, read) = try await sql.first(
+                "SELECT user_id, delivered_seq, read_seq FROM members WHERE conversation_id = $1 AND user_id <> $2 LIMIT 1",
+                [.text(id), .text(userId)], { (try $0.text(0), try $0.int(1), try $0.int(2)) })
+        {
+            state.peerId = peer
+            state.peerDeliveredSeq = delivered
+            state.peerReadSeq = read
         }
         return state
     }

@@ -1,23 +1,24 @@
 import ParleyStore
 
 extension PostgresStore {
-    private static let requestColumns = "id, kind, from_id, target_id, message, status, decided_by, created_at, decided_at"
+    private static let requestColumns = "id, kind, from_id, target_id, message, status, decided_by, created_at, decided_at, inviter_id"
 
     private static func request(_ row: PGRow) throws -> RequestRecord {
         RequestRecord(
             id: try row.text(0), kind: RequestKind(rawValue: try row.text(1)) ?? .friend, fromId: try row.text(2),
             targetId: try row.text(3), message: try row.text(4), status: RequestStatus(rawValue: try row.text(5)) ?? .pending,
-            decidedBy: try row.optionalText(6), createdAt: try row.int(7), decidedAt: try row.optionalInt(8))
+            decidedBy: try row.optionalText(6), createdAt: try row.int(7), decidedAt: try row.optionalInt(8),
+            inviterId: try row.optionalText(9))
     }
 
     public func createRequest(_ request: RequestRecord, notices: [NewNotification]) async throws -> [NotificationRecord] {
         try await write { db in
             do {
                 try await db.sql.run(
-                    "INSERT INTO requests (\(Self.requestColumns)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                    "INSERT INTO requests (\(Self.requestColumns)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
                     [.text(request.id), .text(request.kind.rawValue), .text(request.fromId), .text(request.targetId),
                      .text(request.message), .text(request.status.rawValue), PGValue(request.decidedBy),
-                     .integer(request.createdAt), PGValue(request.decidedAt)])
+                     .integer(request.createdAt), PGValue(request.decidedAt), PGValue(request.inviterId)])
             } catch StoreError.duplicate {
                 throw StoreError.duplicate("pending request")
             }
@@ -50,7 +51,9 @@ extension PostgresStore {
         }
     }
 
-    public func decideRequest(id: String, accept: Bool, by deciderId: String, at time: Int64, notices: [NewNotification]) async throws -> [NotificationRecord]? {
+    public func decideRequest(
+        id: String, accept: Bool, by deciderId: String, at time: Int64, notices: [NewNotification], groupCapacity: Int
+    ) async throws -> [NotificationRecord]? {
         try await write { db in
             guard let request = try await db.sql.first(
                 "SELECT \(Self.requestColumns) FROM requests WHERE id = $1 AND status = 'pending' FOR UPDATE", [.text(id)], Self.request)
@@ -71,11 +74,12 @@ extension PostgresStore {
                         WHERE kind = 'friend' AND from_id = $3 AND target_id = $4 AND status = 'pending'
                         """,
                         [.text(deciderId), .integer(time), .text(request.targetId), .text(request.fromId)])
-                case .groupJoin:
+                case .groupJoin, .groupInvitation:
+                    // The row lock orders concurrent joins (other nodes' writers) for the capacity check.
                     guard try await db.sql.first(
-                        "SELECT 1 FROM groups WHERE id = $1 AND dismissed_at IS NULL", [.text(request.targetId)], { _ in true }) != nil
+                        "SELECT 1 FROM groups WHERE id = $1 AND dismissed_at IS NULL FOR UPDATE", [.text(request.targetId)], { _ in true }) != nil
                     else { throw StoreError.notFound("group") }
-                    try await Self.addMembers([request.fromId], toGroup: request.targetId, at: time, db: db)
+                    try await Self.addMembers([request.fromId], toGroup: request.targetId, capacity: groupCapacity, at: time, db: db)
                 }
             }
             return try await Self.insert(notices, into: db.sql)

@@ -24,8 +24,8 @@ extension PostgresStore {
             } catch StoreError.duplicate {
                 throw StoreError.duplicate("group")
             }
-            try await Self.addMembers([group.ownerId], toGroup: group.id, role: .owner, at: group.createdAt, db: db)
-            try await Self.addMembers(memberIds.filter { $0 != group.ownerId }, toGroup: group.id, at: group.createdAt, db: db)
+            try await Self.addMembers([group.ownerId], toGroup: group.id, role: .owner, capacity: .max, at: group.createdAt, db: db)
+            try await Self.addMembers(memberIds.filter { $0 != group.ownerId }, toGroup: group.id, capacity: .max, at: group.createdAt, db: db)
             return try await Self.insert(notices, into: db.sql)
         }
     }
@@ -42,8 +42,8 @@ extension PostgresStore {
             }
             let conversationId: PGValue = .text("g_" + id)
             switch change {
-            case .addMembers(let userIds):
-                try await Self.addMembers(userIds, toGroup: id, at: time, db: db)
+            case .addMembers(let userIds, let capacity):
+                try await Self.addMembers(userIds, toGroup: id, capacity: capacity, at: time, db: db)
             case .removeMember(let userId):
                 try await sql.run("DELETE FROM members WHERE conversation_id = $1 AND user_id = $2", [conversationId, .text(userId)])
                 try await sql.run("DELETE FROM mentions WHERE conversation_id = $1 AND user_id = $2", [conversationId, .text(userId)])
@@ -72,7 +72,7 @@ extension PostgresStore {
                 try await sql.run("DELETE FROM members WHERE conversation_id = $1", [conversationId])
                 try await sql.run("DELETE FROM mentions WHERE conversation_id = $1", [conversationId])
                 try await sql.run(
-                    "UPDATE requests SET status = 'rejected', decided_at = $1 WHERE kind = 'group_join' AND target_id = $2 AND status = 'pending'",
+                    "UPDATE requests SET status = 'rejected', decided_at = $1 WHERE kind IN ('group_join', 'group_invitation') AND target_id = $2 AND status = 'pending'",
                     [.integer(time), .text(id)])
             }
             try await sql.run("UPDATE groups SET updated_at = $1 WHERE id = $2", [.integer(time), .text(id)])
@@ -81,9 +81,18 @@ extension PostgresStore {
     }
 
     /// Adds members inside the caller's transaction, everything so far marked read (one statement).
-    static func addMembers(_ userIds: [String], toGroup groupId: String, role: GroupRole = .member, at time: Int64, db: WriteContext) async throws {
+    /// The count is checked in the same transaction (the caller holds the group's row lock), so
+    /// concurrent joins cannot pass `capacity` together.
+    static func addMembers(
+        _ userIds: [String], toGroup groupId: String, role: GroupRole = .member, capacity: Int, at time: Int64, db: WriteContext
+    ) async throws {
         if userIds.isEmpty { return }
         let conversationId = "g_" + groupId
+        if capacity < .max {
+            let current = Set(try await db.sql.all(
+                "SELECT user_id FROM members WHERE conversation_id = $1", [.text(conversationId)], { try $0.text(0) }))
+            if current.count + Set(userIds).subtracting(current).count > capacity { throw StoreError.full("group") }
+        }
         let lastSeq = try await db.sql.first("SELECT last_seq FROM conversations WHERE id = $1", [.text(conversationId)], { try $0.int(0) }) ?? 0
         try await db.sql.run(
             """

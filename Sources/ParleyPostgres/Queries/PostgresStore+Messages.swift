@@ -57,7 +57,7 @@ extension PostgresStore {
         let versions = messages.map { _ in String(db.nextVersion()) }
         let rows = try await db.sql.all(
             """
-            SELECT out_index, out_seq, out_message_id, out_duplicate FROM parley_append_messages(
+            SELECT out_index, out_seq, out_message_id, out_duplicate, out_read_before FROM parley_append_messages(
                 $1::text[], $2::boolean[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
                 $9::text[], $10::text[], $11::text[], $12::text[], $13::bigint[], $14::bigint[])
             """,
@@ -66,9 +66,9 @@ extension PostgresStore {
              .texts(messages.map(\.content)), .texts(messages.map { encodeList($0.atUsers) ?? "" }),
              .texts(messages.map { encodeList(Array(Set($0.mentions))) ?? "[]" }), .texts(messages.map { $0.replyTo ?? "" }),
              .texts(messages.map { String($0.createdAt) }), .texts(versions)],
-            { (Int(try $0.int(0)), try $0.int(1), try $0.text(2), try $0.bool(3)) })
+            { (Int(try $0.int(0)), try $0.int(1), try $0.text(2), try $0.bool(3), try $0.optionalInt(4)) })
         var outcomes: [AppendOutcome] = []
-        for (index, seq, storedId, duplicate) in rows.sorted(by: { $0.0 < $1.0 }) {
+        for (index, seq, storedId, duplicate, readBefore) in rows.sorted(by: { $0.0 < $1.0 }) {
             let message = messages[index - 1]
             if duplicate {
                 guard let existing = try await Self.message(id: storedId, in: db.sql) else { throw StoreError.notFound("message") }
@@ -81,7 +81,7 @@ extension PostgresStore {
                         localId: message.localId, contentType: message.contentType, content: message.content,
                         atUsers: message.atUsers, replyTo: message.replyTo, createdAt: message.createdAt, recalled: false,
                         isEvent: false),
-                    duplicate: false))
+                    duplicate: false, senderReadBefore: readBefore))
             }
         }
         return outcomes

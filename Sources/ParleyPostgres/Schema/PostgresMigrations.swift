@@ -271,6 +271,82 @@ enum PostgresMigrations {
         (6, """
         CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);
         """),
+        (7, """
+        ALTER TABLE auth_sessions ADD COLUMN rotated_hashes TEXT NOT NULL DEFAULT '';
+        ALTER TABLE users ADD COLUMN group_adds TEXT;
+        ALTER TABLE users ADD COLUMN presence_visibility TEXT NOT NULL DEFAULT 'contacts';
+        ALTER TABLE users ADD COLUMN deleted_at BIGINT;
+        ALTER TABLE requests ADD COLUMN inviter_id TEXT;
+        """),
+        (8, """
+        -- The sender's read cursor before each send comes back too (a send that reads what the
+        -- peer wrote tells the peer, as a receipt would).
+        DROP FUNCTION parley_append_messages(TEXT[], BOOLEAN[], TEXT[], TEXT[], TEXT[], TEXT[], TEXT[], TEXT[], TEXT[], TEXT[], TEXT[], TEXT[], BIGINT[], BIGINT[]);
+        DROP FUNCTION parley_append_message(TEXT, BOOLEAN, TEXT, TEXT, TEXT, TEXT, TEXT, TEXT, TEXT, TEXT, TEXT[], TEXT, BIGINT, BIGINT);
+        CREATE FUNCTION parley_append_message(
+            p_conversation TEXT, p_private BOOLEAN, p_user_a TEXT, p_user_b TEXT, p_message_id TEXT,
+            p_sender TEXT, p_local TEXT, p_type TEXT, p_content TEXT, p_at_users TEXT, p_mentions TEXT[],
+            p_reply_to TEXT, p_created BIGINT, p_version BIGINT)
+        RETURNS TABLE (out_seq BIGINT, out_message_id TEXT, out_duplicate BOOLEAN, out_read_before BIGINT) AS $$
+        DECLARE
+            v_existing TEXT;
+            v_seq BIGINT;
+            v_read_before BIGINT;
+        BEGIN
+            INSERT INTO message_dedupe (sender_id, local_id, message_id) VALUES (p_sender, p_local, p_message_id)
+            ON CONFLICT DO NOTHING;
+            IF NOT FOUND THEN
+                SELECT d.message_id INTO v_existing FROM message_dedupe d WHERE d.sender_id = p_sender AND d.local_id = p_local;
+                RETURN QUERY SELECT r.seq, r.message_id, TRUE, NULL::BIGINT FROM message_refs r WHERE r.message_id = v_existing;
+                RETURN;
+            END IF;
+            IF p_private THEN
+                INSERT INTO conversations AS c (id, type, last_seq, version, created_at, updated_at)
+                VALUES (p_conversation, 'private', 1, p_version, p_created, p_created)
+                ON CONFLICT (id) DO UPDATE SET last_seq = c.last_seq + 1, version = EXCLUDED.version, updated_at = EXCLUDED.updated_at
+                RETURNING c.last_seq INTO v_seq;
+                IF v_seq = 1 THEN
+                    INSERT INTO members (conversation_id, user_id, version, joined_at)
+                    VALUES (p_conversation, p_user_a, p_version, p_created), (p_conversation, p_user_b, p_version, p_created)
+                    ON CONFLICT DO NOTHING;
+                END IF;
+            ELSE
+                UPDATE conversations SET last_seq = last_seq + 1, version = p_version, updated_at = p_created
+                WHERE id = p_conversation RETURNING last_seq INTO v_seq;
+                IF v_seq IS NULL THEN
+                    RAISE EXCEPTION 'conversation' USING ERRCODE = 'P0002';
+                END IF;
+            END IF;
+            INSERT INTO messages (conversation_id, seq, message_id, sender_id, local_id, content_type, content, at_users,
+                                  reply_to, created_at, recalled, is_event)
+            VALUES (p_conversation, v_seq, p_message_id, p_sender, p_local, p_type, p_content, p_at_users,
+                    p_reply_to, p_created, FALSE, FALSE);
+            INSERT INTO message_refs VALUES (p_message_id, p_conversation, v_seq, p_created);
+            INSERT INTO mentions (conversation_id, user_id, seq)
+            SELECT p_conversation, u, v_seq FROM unnest(p_mentions) AS u ON CONFLICT DO NOTHING;
+            SELECT read_seq INTO v_read_before FROM members WHERE conversation_id = p_conversation AND user_id = p_sender;
+            UPDATE members SET read_seq = v_seq, delivered_seq = GREATEST(delivered_seq, v_seq)
+            WHERE conversation_id = p_conversation AND user_id = p_sender;
+            RETURN QUERY SELECT v_seq, p_message_id, FALSE, coalesce(v_read_before, 0);
+        END;
+        $$ LANGUAGE plpgsql;
+        CREATE FUNCTION parley_append_messages(
+            p_conversation TEXT[], p_private BOOLEAN[], p_user_a TEXT[], p_user_b TEXT[], p_message_id TEXT[],
+            p_sender TEXT[], p_local TEXT[], p_type TEXT[], p_content TEXT[], p_at_users TEXT[], p_mentions TEXT[],
+            p_reply_to TEXT[], p_created BIGINT[], p_version BIGINT[])
+        RETURNS TABLE (out_index INT, out_seq BIGINT, out_message_id TEXT, out_duplicate BOOLEAN, out_read_before BIGINT) AS $$
+        BEGIN
+            FOR i IN 1 .. coalesce(array_length(p_conversation, 1), 0) LOOP
+                RETURN QUERY
+                SELECT i, a.out_seq, a.out_message_id, a.out_duplicate, a.out_read_before FROM parley_append_message(
+                    p_conversation[i], p_private[i], p_user_a[i], p_user_b[i], p_message_id[i], p_sender[i], p_local[i],
+                    p_type[i], p_content[i], NULLIF(p_at_users[i], ''),
+                    ARRAY(SELECT jsonb_array_elements_text(p_mentions[i]::jsonb)),
+                    NULLIF(p_reply_to[i], ''), p_created[i], p_version[i]) AS a;
+            END LOOP;
+        END;
+        $$ LANGUAGE plpgsql;
+        """),
     ]
 
     static var latest: Int { all.map(\.version).max() ?? 0 }

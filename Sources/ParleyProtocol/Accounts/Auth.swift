@@ -51,10 +51,18 @@ public struct UserProfile: Codable, Sendable, Equatable {
     public var displayName: String
     public var avatar: String?
     public var createdAt: Int64
-    /// Only in one's own profile: whether only friends may message privately.
+    /// Only in one's own profile: whether only friends may message privately, who may add
+    /// one to groups, and who sees one's presence.
     public var friendsOnly: Bool?
+    public var groupAdds: String?
+    public var presenceVisibility: String?
 
-    public init(userId: String, username: String, displayName: String, avatar: String?, createdAt: Int64, friendsOnly: Bool? = nil) {
+    public init(
+        userId: String, username: String, displayName: String, avatar: String?, createdAt: Int64, friendsOnly: Bool? = nil,
+        groupAdds: String? = nil, presenceVisibility: String? = nil
+    ) {
+        self.groupAdds = groupAdds
+        self.presenceVisibility = presenceVisibility
         self.friendsOnly = friendsOnly
         self.userId = userId
         self.username = username
@@ -63,7 +71,9 @@ public struct UserProfile: Codable, Sendable, Equatable {
         self.createdAt = createdAt
     }
 
-    private enum CodingKeys: String, CodingKey { case userId, username, displayName, avatar, createdAt, friendsOnly }
+    private enum CodingKeys: String, CodingKey {
+        case userId, username, displayName, avatar, createdAt, friendsOnly, groupAdds, presenceVisibility
+    }
 
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
@@ -73,6 +83,8 @@ public struct UserProfile: Codable, Sendable, Equatable {
         try c.encode(avatar, forKey: .avatar)
         try c.encode(createdAt, forKey: .createdAt)
         try c.encodeIfPresent(friendsOnly, forKey: .friendsOnly)
+        try c.encodeIfPresent(groupAdds, forKey: .groupAdds)
+        try c.encodeIfPresent(presenceVisibility, forKey: .presenceVisibility)
     }
 }
 

@@ -19,13 +19,20 @@ public struct ConversationSummary: Codable, Sendable, Equatable {
     public var hidden: Bool
     /// Last activity, epoch ms.
     public var updatedAt: Int64
+    /// For a private chat: how far the other user has received and read (their cumulative
+    /// cursors), so a sender who was offline when the peer read still learns it. Null in groups.
+    public var peerDeliveredSeq: Int64?
+    public var peerReadSeq: Int64?
 
     public init(
         conversationId: String, conversationType: ConversationType, peerId: String?, lastSeq: Int64,
         deliveredSeq: Int64, readSeq: Int64, unread: Int64, mentionUnread: Int64,
         lastMessage: MessagePayload?, pinned: Bool, muted: Bool, updatedAt: Int64,
-        groupId: String? = nil, name: String? = nil, hidden: Bool = false
+        groupId: String? = nil, name: String? = nil, hidden: Bool = false, peerDeliveredSeq: Int64? = nil,
+        peerReadSeq: Int64? = nil
     ) {
+        self.peerDeliveredSeq = peerDeliveredSeq
+        self.peerReadSeq = peerReadSeq
         self.groupId = groupId
         self.name = name
         self.hidden = hidden
@@ -45,10 +52,10 @@ public struct ConversationSummary: Codable, Sendable, Equatable {
 
     private enum CodingKeys: String, CodingKey {
         case conversationId, conversationType, peerId, groupId, name, lastSeq, deliveredSeq, readSeq, unread
-        case mentionUnread, lastMessage, pinned, muted, hidden, updatedAt
+        case mentionUnread, lastMessage, pinned, muted, hidden, updatedAt, peerDeliveredSeq, peerReadSeq
     }
 
-    // `peerId`, `groupId`, `name` and `lastMessage` go out as explicit `null`s when absent.
+    // `peerId`, `groupId`, `name`, `lastMessage` and the peer cursors go out as explicit `null`s when absent.
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(conversationId, forKey: .conversationId)
@@ -66,6 +73,8 @@ public struct ConversationSummary: Codable, Sendable, Equatable {
         try c.encode(muted, forKey: .muted)
         try c.encode(hidden, forKey: .hidden)
         try c.encode(updatedAt, forKey: .updatedAt)
+        try c.encode(peerDeliveredSeq, forKey: .peerDeliveredSeq)
+        try c.encode(peerReadSeq, forKey: .peerReadSeq)
     }
 }
 

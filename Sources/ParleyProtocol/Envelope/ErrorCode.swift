@@ -16,6 +16,8 @@ public enum ErrorCode: String, Codable, Sendable, CaseIterable {
     case rateLimited = "rate_limited"
     /// The recipient blocks the sender.
     case blocked
+    /// The server is too busy to take this now (HTTP 503); `retryAfterMs` says when to retry.
+    case unavailable
     /// The server failed; nothing was stored. Safe to retry with the same `localId`.
     case `internal`
 }

@@ -21,14 +21,20 @@ public struct ProtocolViolation: Error, Sendable, Equatable, CustomStringConvert
         case .valueNotFound(_, let context):
             self.message = "field '\(path(context.codingPath))' must not be null"
         case .typeMismatch(let type, let context):
-            self.message = context.codingPath.isEmpty
-                ? "the body must be a JSON object"
-                : "field '\(path(context.codingPath))' must be \(Self.describe(type))"
+            if context.codingPath.isEmpty {
+                self.message = "the body must be a JSON object"
+            } else if let kind = Self.describe(type) {
+                self.message = "field '\(path(context.codingPath))' must be \(kind)"
+            } else {
+                self.message = "field '\(path(context.codingPath))' has the wrong type"
+            }
         case .dataCorrupted(let context):
             if context.codingPath.isEmpty {
                 self.message = "malformed JSON"
             } else {
-                self.message = "field '\(path(context.codingPath))' is invalid: \(context.debugDescription)"
+                // The decoder's own text names Swift types ("Cannot initialize ReceiptStatus from…"):
+                // the wire says only which field.
+                self.message = "field '\(path(context.codingPath))' has an invalid value"
             }
         @unknown default:
             self.message = "malformed request"
@@ -37,7 +43,8 @@ public struct ProtocolViolation: Error, Sendable, Equatable, CustomStringConvert
 
     public var description: String { message }
 
-    private static func describe(_ type: Any.Type) -> String {
+    /// The JSON kind a Swift type stands for; nil for anything else (its name is not for clients).
+    private static func describe(_ type: Any.Type) -> String? {
         switch type {
         case is String.Type: return "a string"
         case is Int.Type, is Int64.Type, is Double.Type: return "a number"
@@ -46,7 +53,7 @@ public struct ProtocolViolation: Error, Sendable, Equatable, CustomStringConvert
             let name = String(describing: type)
             if name.hasPrefix("Array") { return "an array" }
             if name.hasPrefix("Dictionary") { return "an object" }
-            return "of type \(name)"
+            return nil
         }
     }
 }

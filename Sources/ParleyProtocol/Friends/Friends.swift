@@ -95,8 +95,18 @@ public struct ProfileUpdate: Codable, Sendable, Equatable {
     public var avatar: String?
     /// Only friends may start a private chat with me.
     public var friendsOnly: Bool?
+    /// Who may put me into a group without asking: `everyone`, `friends` or `nobody`.
+    public var groupAdds: String?
+    /// Who sees my status and last seen: `contacts` (friends and people in a group with me),
+    /// `friends` or `nobody`.
+    public var presenceVisibility: String?
 
-    public init(displayName: String? = nil, avatar: String? = nil, friendsOnly: Bool? = nil) {
+    public init(
+        displayName: String? = nil, avatar: String? = nil, friendsOnly: Bool? = nil, groupAdds: String? = nil,
+        presenceVisibility: String? = nil
+    ) {
+        self.groupAdds = groupAdds
+        self.presenceVisibility = presenceVisibility
         self.displayName = displayName
         self.avatar = avatar
         self.friendsOnly = friendsOnly

@@ -18,10 +18,20 @@ public struct CreateGroup: Codable, Sendable, Equatable {
 public struct GroupCreated: Codable, Sendable, Equatable {
     public var groupId: String
     public var conversationId: String
+    /// Users asked to join (their `groupAdds` did not let the creator add them directly).
+    public var invited: [String]
 
-    public init(groupId: String, conversationId: String) {
+    public init(groupId: String, conversationId: String, invited: [String] = []) {
         self.groupId = groupId
         self.conversationId = conversationId
+        self.invited = invited
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        groupId = try c.decode(String.self, forKey: .groupId)
+        conversationId = try c.decode(String.self, forKey: .conversationId)
+        invited = try c.decodeIfPresent([String].self, forKey: .invited) ?? []
     }
 }
 
@@ -84,10 +94,58 @@ public struct InviteMembers: Codable, Sendable, Equatable {
 public struct MembersAdded: Codable, Sendable, Equatable {
     public var groupId: String
     public var added: [String]
+    /// Users asked to join instead of added (see `groupAdds`).
+    public var invited: [String]
 
-    public init(groupId: String, added: [String]) {
+    public init(groupId: String, added: [String], invited: [String] = []) {
         self.groupId = groupId
         self.added = added
+        self.invited = invited
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        groupId = try c.decode(String.self, forKey: .groupId)
+        added = try c.decode([String].self, forKey: .added)
+        invited = try c.decodeIfPresent([String].self, forKey: .invited) ?? []
+    }
+}
+
+/// One pending invitation into a group, as the invited user sees it (`GET /v1/group-invitations`).
+public struct GroupInvitation: Codable, Sendable, Equatable {
+    public var invitationId: String
+    public var groupId: String
+    public var name: String
+    public var inviterId: String
+    public var inviterName: String?
+    public var createdAt: Int64
+
+    public init(invitationId: String, groupId: String, name: String, inviterId: String, inviterName: String?, createdAt: Int64) {
+        self.invitationId = invitationId
+        self.groupId = groupId
+        self.name = name
+        self.inviterId = inviterId
+        self.inviterName = inviterName
+        self.createdAt = createdAt
+    }
+}
+
+/// `GET /v1/group-invitations`.
+public struct GroupInvitationList: Codable, Sendable, Equatable {
+    public var invitations: [GroupInvitation]
+    public init(invitations: [GroupInvitation]) { self.invitations = invitations }
+}
+
+/// The answer to accepting or rejecting an invitation.
+public struct InvitationReceipt: Codable, Sendable, Equatable {
+    public var invitationId: String
+    public var status: String
+    public var groupId: String
+
+    public init(invitationId: String, status: String, groupId: String) {
+        self.invitationId = invitationId
+        self.status = status
+        self.groupId = groupId
     }
 }
 

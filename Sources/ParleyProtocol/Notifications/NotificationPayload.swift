@@ -52,6 +52,8 @@ public enum NotificationType {
     public static let friendUpdated = "friend_updated"
 
     public static let groupInvite = "group_invite"
+    /// Someone asks the user into a group; accept or reject it (`/v1/group-invitations/…`).
+    public static let groupInvitation = "group_invitation"
     public static let groupJoinRequest = "group_join_request"
     public static let groupJoinRejected = "group_join_rejected"
     public static let groupMemberJoined = "group_member_joined"

@@ -26,6 +26,9 @@ public struct ClientFrame: Sendable, Equatable {
         self.command = command
     }
 
+    /// The longest `requestId` accepted (and so echoed), in UTF-8 bytes.
+    public static let maxRequestIdBytes = 128
+
     /// Parses one text frame's bytes.
     public static func parse(_ bytes: Data) -> ClientFrame {
         if FrameCoder.containsNUL(bytes) {
@@ -48,6 +51,14 @@ public struct ClientFrame: Sendable, Equatable {
         init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: Keys.self)
             let requestId = try? c.decodeIfPresent(String.self, forKey: .requestId)
+            // Echoed in the reply: a long one would make the server send what it was sent.
+            if let requestId, requestId.utf8.count > ClientFrame.maxRequestIdBytes
+                || requestId.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+            {
+                self.frame = ClientFrame(requestId: nil, command: .failure(ProtocolViolation(
+                    message: "'requestId' must be at most \(ClientFrame.maxRequestIdBytes) bytes without control characters")))
+                return
+            }
             func body<T: Decodable>(_ type: T.Type) throws -> T { try c.decode(T.self, forKey: .data) }
             let command: Result<ClientCommand, ProtocolViolation>
             do {

@@ -1,23 +1,28 @@
 import ParleyStore
 
 extension SQLiteStore {
-    private static let userColumns = "id, username, display_name, avatar, password_hash, created_at, friends_only, last_seen, banned_at"
+    private static let userColumns = """
+        id, username, display_name, avatar, password_hash, created_at, friends_only, last_seen, banned_at, group_adds, \
+        presence_visibility, deleted_at
+        """
 
     private static func user(_ row: SQLRow) -> UserRecord {
         UserRecord(
             id: row.text(0), username: row.text(1), displayName: row.text(2), avatar: row.optionalText(3),
             passwordHash: row.text(4), createdAt: row.int(5), friendsOnly: row.bool(6), lastSeen: row.optionalInt(7),
-            bannedAt: row.optionalInt(8))
+            bannedAt: row.optionalInt(8), groupAdds: row.optionalText(9).flatMap(GroupAdds.init(rawValue:)),
+            presenceVisibility: PresenceVisibility(rawValue: row.text(10)) ?? .contacts, deletedAt: row.optionalInt(11))
     }
 
     public func createUser(_ user: UserRecord) async throws {
         try await write { db in
             do {
                 try db.run(
-                    "INSERT INTO users (\(Self.userColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO users (\(Self.userColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [.text(user.id), .text(user.username), .text(user.displayName), SQLValue(user.avatar),
                      .text(user.passwordHash), .integer(user.createdAt), SQLValue(user.friendsOnly), SQLValue(user.lastSeen),
-                     SQLValue(user.bannedAt)])
+                     SQLValue(user.bannedAt), SQLValue(user.groupAdds?.rawValue), .text(user.presenceVisibility.rawValue),
+                     SQLValue(user.deletedAt)])
             } catch is SQLiteConstraintViolation {
                 throw StoreError.duplicate("username")
             }
@@ -66,12 +71,18 @@ extension SQLiteStore {
         }
     }
 
-    public func rotateRefreshToken(sessionId: String, currentHash: String, newHash: String, expiresAt: Int64) async throws -> Bool {
+    public func rotateRefreshToken(sessionId: String, currentHash: String, newHash: String, expiresAt: Int64) async throws -> RefreshRotation {
         try await write { db in
+            guard let (current, rotated) = try db.first(
+                "SELECT refresh_hash, rotated_hashes FROM auth_sessions WHERE id = ? AND revoked_at IS NULL",
+                [.text(sessionId)], { ($0.text(0), $0.text(1)) })
+            else { return .unknown }
+            let earlier = RotatedHashes(rotated)
+            guard current == currentHash else { return earlier.contains(currentHash) ? .reused : .unknown }
             try db.run(
-                "UPDATE auth_sessions SET refresh_hash = ?, expires_at = ? WHERE id = ? AND refresh_hash = ? AND revoked_at IS NULL",
-                [.text(newHash), .integer(expiresAt), .text(sessionId), .text(currentHash)])
-            return db.changes == 1
+                "UPDATE auth_sessions SET refresh_hash = ?, expires_at = ?, rotated_hashes = ? WHERE id = ?",
+                [.text(newHash), .integer(expiresAt), .text(earlier.adding(currentHash).text), .text(sessionId)])
+            return .rotated
         }
     }
 
@@ -91,6 +102,12 @@ extension SQLiteStore {
             }
             if let friendsOnly = change.friendsOnly {
                 try db.run("UPDATE users SET friends_only = ? WHERE id = ?", [SQLValue(friendsOnly), .text(userId)])
+            }
+            if let groupAdds = change.groupAdds {
+                try db.run("UPDATE users SET group_adds = ? WHERE id = ?", [.text(groupAdds.rawValue), .text(userId)])
+            }
+            if let visibility = change.presenceVisibility {
+                try db.run("UPDATE users SET presence_visibility = ? WHERE id = ?", [.text(visibility.rawValue), .text(userId)])
             }
             return try db.first("SELECT \(Self.userColumns) FROM users WHERE id = ?", [.text(userId)], Self.user)
         }
@@ -124,6 +141,31 @@ extension SQLiteStore {
     public func revokeAuthSessions(userId: String, at time: Int64) async throws {
         try await write { db in
             try db.run("UPDATE auth_sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL", [.integer(time), .text(userId)])
+        }
+    }
+
+    public func deleteAccount(userId: String, anonymised change: DeletedAccount, at time: Int64) async throws {
+        try await write { db in
+            try db.run(
+                """
+                UPDATE users SET username = ?, display_name = ?, avatar = NULL, password_hash = ?, deleted_at = ?, last_seen = NULL
+                WHERE id = ?
+                """,
+                [.text(change.username), .text(change.displayName), .text(change.passwordHash), .integer(time), .text(userId)])
+            let user: [SQLValue] = [.text(userId)]
+            try db.run("UPDATE auth_sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL", [.integer(time)] + user)
+            try db.run("DELETE FROM friendships WHERE user_id = ?1 OR friend_id = ?1", user)
+            try db.run("DELETE FROM blocks WHERE user_id = ?1 OR blocked_id = ?1", user)
+            try db.run(
+                "UPDATE requests SET status = 'rejected', decided_at = ? WHERE status = 'pending' AND (from_id = ?2 OR target_id = ?2)",
+                [.integer(time)] + user)
+        }
+    }
+
+    public func memberships(userId: String) async throws -> [MembershipRecord] {
+        try await read { db in
+            try db.all(
+                "SELECT \(Self.memberColumns) FROM members WHERE user_id = ? ORDER BY conversation_id", [.text(userId)], Self.membership)
         }
     }
 }

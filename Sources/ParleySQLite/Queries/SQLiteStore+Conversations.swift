@@ -83,6 +83,12 @@ extension SQLiteStore {
             let current = kind == .read ? read : delivered
             guard target > current else { return CursorAdvance(seq: current, previous: current, moved: false) }
             let version = self.nextVersion()
+            // The peer of a private chat shows this cursor (`peerReadSeq`): their sync must see it move.
+            if conversationId.hasPrefix("p_") {
+                try db.run(
+                    "UPDATE members SET version = ? WHERE conversation_id = ? AND user_id <> ?",
+                    [.integer(version), .text(conversationId), .text(userId)])
+            }
             switch kind {
             case .read:
                 try db.run(
@@ -167,10 +173,14 @@ extension SQLiteStore {
             state.groupName = try db.first(
                 "SELECT name FROM groups WHERE id = ?", [.text(String(id.dropFirst(2)))], { $0.text(0) })
         }
-        if state.conversation.type == "private" {
-            state.peerId = try db.first(
-                "SELECT user_id FROM members WHERE conversation_id = ? AND user_id <> ? LIMIT 1",
-                [.text(id), .text(userId)], { $0.text(0) })
+        if state.conversation.type == "private",
+            let (peer, delivered, read) = try db.first(
+                "SELECT user_id, delivered_seq, read_seq FROM members WHERE conversation_id = ? AND user_id <> ? LIMIT 1",
+                [.text(id), .text(userId)], { ($0.text(0), $0.int(1), $0.int(2)) })
+        {
+            state.peerId = peer
+            state.peerDeliveredSeq = delivered
+            state.peerReadSeq = read
         }
         return state
     }

@@ -1,23 +1,23 @@
 import ParleyStore
 
 extension SQLiteStore {
-    private static let requestColumns = "id, kind, from_id, target_id, message, status, decided_by, created_at, decided_at"
+    private static let requestColumns = "id, kind, from_id, target_id, message, status, decided_by, created_at, decided_at, inviter_id"
 
     private static func request(_ row: SQLRow) -> RequestRecord {
         RequestRecord(
             id: row.text(0), kind: RequestKind(rawValue: row.text(1)) ?? .friend, fromId: row.text(2),
             targetId: row.text(3), message: row.text(4), status: RequestStatus(rawValue: row.text(5)) ?? .pending,
-            decidedBy: row.optionalText(6), createdAt: row.int(7), decidedAt: row.optionalInt(8))
+            decidedBy: row.optionalText(6), createdAt: row.int(7), decidedAt: row.optionalInt(8), inviterId: row.optionalText(9))
     }
 
     public func createRequest(_ request: RequestRecord, notices: [NewNotification]) async throws -> [NotificationRecord] {
         try await write { db in
             do {
                 try db.run(
-                    "INSERT INTO requests (\(Self.requestColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO requests (\(Self.requestColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [.text(request.id), .text(request.kind.rawValue), .text(request.fromId), .text(request.targetId),
                      .text(request.message), .text(request.status.rawValue), SQLValue(request.decidedBy),
-                     .integer(request.createdAt), SQLValue(request.decidedAt)])
+                     .integer(request.createdAt), SQLValue(request.decidedAt), SQLValue(request.inviterId)])
             } catch is SQLiteConstraintViolation {
                 throw StoreError.duplicate("pending request")
             }
@@ -54,7 +54,9 @@ extension SQLiteStore {
         }
     }
 
-    public func decideRequest(id: String, accept: Bool, by deciderId: String, at time: Int64, notices: [NewNotification]) async throws -> [NotificationRecord]? {
+    public func decideRequest(
+        id: String, accept: Bool, by deciderId: String, at time: Int64, notices: [NewNotification], groupCapacity: Int
+    ) async throws -> [NotificationRecord]? {
         try await write { db in
             guard let request = try db.first(
                 "SELECT \(Self.requestColumns) FROM requests WHERE id = ? AND status = 'pending'", [.text(id)], Self.request)
@@ -73,11 +75,11 @@ extension SQLiteStore {
                         WHERE kind = 'friend' AND from_id = ? AND target_id = ? AND status = 'pending'
                         """,
                         [.text(deciderId), .integer(time), .text(request.targetId), .text(request.fromId)])
-                case .groupJoin:
+                case .groupJoin, .groupInvitation:
                     guard try db.first(
                         "SELECT 1 FROM groups WHERE id = ? AND dismissed_at IS NULL", [.text(request.targetId)], { _ in true }) != nil
                     else { throw StoreError.notFound("group") }
-                    try self.addMembers([request.fromId], toGroup: request.targetId, at: time, db: db)
+                    try self.addMembers([request.fromId], toGroup: request.targetId, capacity: groupCapacity, at: time, db: db)
                 }
             }
             return try Self.insert(notices, into: db)

@@ -24,8 +24,8 @@ extension SQLiteStore {
             } catch is SQLiteConstraintViolation {
                 throw StoreError.duplicate("group")
             }
-            try self.addMembers([group.ownerId], toGroup: group.id, role: .owner, at: group.createdAt, db: db)
-            try self.addMembers(memberIds.filter { $0 != group.ownerId }, toGroup: group.id, at: group.createdAt, db: db)
+            try self.addMembers([group.ownerId], toGroup: group.id, role: .owner, capacity: .max, at: group.createdAt, db: db)
+            try self.addMembers(memberIds.filter { $0 != group.ownerId }, toGroup: group.id, capacity: .max, at: group.createdAt, db: db)
             return try Self.insert(notices, into: db)
         }
     }
@@ -43,8 +43,8 @@ extension SQLiteStore {
             }
             let conversationId = "g_" + id
             switch change {
-            case .addMembers(let userIds):
-                try self.addMembers(userIds, toGroup: id, at: time, db: db)
+            case .addMembers(let userIds, let capacity):
+                try self.addMembers(userIds, toGroup: id, capacity: capacity, at: time, db: db)
             case .removeMember(let userId):
                 try db.run("DELETE FROM members WHERE conversation_id = ? AND user_id = ?", [.text(conversationId), .text(userId)])
                 try db.run("DELETE FROM mentions WHERE conversation_id = ? AND user_id = ?", [.text(conversationId), .text(userId)])
@@ -75,7 +75,7 @@ extension SQLiteStore {
                 try db.run("DELETE FROM members WHERE conversation_id = ?", [.text(conversationId)])
                 try db.run("DELETE FROM mentions WHERE conversation_id = ?", [.text(conversationId)])
                 try db.run(
-                    "UPDATE requests SET status = 'rejected', decided_at = ? WHERE kind = 'group_join' AND target_id = ? AND status = 'pending'",
+                    "UPDATE requests SET status = 'rejected', decided_at = ? WHERE kind IN ('group_join', 'group_invitation') AND target_id = ? AND status = 'pending'",
                     [.integer(time), .text(id)])
             }
             try db.run("UPDATE groups SET updated_at = ? WHERE id = ?", [.integer(time), .text(id)])
@@ -84,9 +84,17 @@ extension SQLiteStore {
     }
 
     /// Adds members inside the caller's transaction; they start with everything so far read,
-    /// so joining a busy group does not bring its whole history as unread.
-    func addMembers(_ userIds: [String], toGroup groupId: String, role: GroupRole = .member, at time: Int64, db: SQLiteConnection) throws {
+    /// so joining a busy group does not bring its whole history as unread. The count is checked
+    /// in the same transaction, so concurrent joins cannot pass `capacity` together.
+    func addMembers(
+        _ userIds: [String], toGroup groupId: String, role: GroupRole = .member, capacity: Int, at time: Int64, db: SQLiteConnection
+    ) throws {
         let conversationId = "g_" + groupId
+        if capacity < .max {
+            let current = try db.all("SELECT user_id FROM members WHERE conversation_id = ?", [.text(conversationId)]) { $0.text(0) }
+            let newcomers = Set(userIds).subtracting(current)
+            if current.count + newcomers.count > capacity { throw StoreError.full("group") }
+        }
         let lastSeq = try db.first("SELECT last_seq FROM conversations WHERE id = ?", [.text(conversationId)], { $0.int(0) }) ?? 0
         for userId in userIds {
             try db.run(

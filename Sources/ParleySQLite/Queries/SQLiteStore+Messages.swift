@@ -73,11 +73,14 @@ extension SQLiteStore {
                     "INSERT OR IGNORE INTO mentions (conversation_id, user_id, seq) VALUES (?, ?, ?)",
                     [.text(conversationId), .text(user), .integer(seq)])
             }
-            // The sender has seen their own message.
+            // The sender has seen their own message, and everything before it.
+            let readBefore = try db.first(
+                "SELECT read_seq FROM members WHERE conversation_id = ? AND user_id = ?",
+                [.text(conversationId), .text(message.senderId)], { $0.int(0) }) ?? 0
             try db.run(
                 "UPDATE members SET read_seq = ?, delivered_seq = MAX(delivered_seq, ?) WHERE conversation_id = ? AND user_id = ?",
                 [.integer(seq), .integer(seq), .text(conversationId), .text(message.senderId)])
-            return AppendOutcome(message: record, duplicate: false)
+            return AppendOutcome(message: record, duplicate: false, senderReadBefore: readBefore)
         }
     }
 

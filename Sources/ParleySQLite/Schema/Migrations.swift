@@ -171,6 +171,13 @@ enum Migrations {
         (6, """
         CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
         """),
+        (7, """
+        ALTER TABLE auth_sessions ADD COLUMN rotated_hashes TEXT NOT NULL DEFAULT '';
+        ALTER TABLE users ADD COLUMN group_adds TEXT;
+        ALTER TABLE users ADD COLUMN presence_visibility TEXT NOT NULL DEFAULT 'contacts';
+        ALTER TABLE users ADD COLUMN deleted_at INTEGER;
+        ALTER TABLE requests ADD COLUMN inviter_id TEXT;
+        """),
     ]
 
     static var latest: Int { all.map(\.version).max() ?? 0 }

@@ -17,6 +17,19 @@ public struct ServerConfiguration: Sendable {
     public var maxFrameBytes = 64 * 1024
     /// Frames a session may have waiting to be written before it is cut off as a slow consumer.
     public var outboundQueueFrames = 1024
+    /// Bytes a session may have waiting to be written before it is cut off: the frame count
+    /// alone let 1,024 large history pages pile up for a client that never read.
+    public var outboundQueueBytes = 4 << 20
+    /// `history` and `sync` requests per second per session (and, over HTTP, history, sync,
+    /// search and the conversation list per user), and the burst allowed above it.
+    public var readRate: Double = 20
+    public var readBurst: Double = 100
+    /// Registrations per second per client address, and burst (each costs a bcrypt hash).
+    public var registerRate: Double = 5
+    public var registerBurst: Double = 100
+    /// Token refreshes per second per client address, and burst.
+    public var refreshRate: Double = 1
+    public var refreshBurst: Double = 30
     /// `message` frames per second per session, and the burst allowed above it.
     public var messageRate: Double = 30
     public var messageBurst: Double = 300
@@ -69,4 +82,8 @@ public struct ServerConfiguration: Sendable {
     public var logLevel = Logger.Level.info
 
     public init() {}
+
+    /// The longest duration any setting takes (a year): flags are checked against it, so no
+    /// product of a duration overflows.
+    public static let maxDurationSeconds = 31_536_000
 }

@@ -8,10 +8,11 @@ import Synchronization
 ///
 /// Frames go through the `LoopOutbox` of the session's event loop, with no task or queue of
 /// its own per session: an idle session costs only its connection. The bound on memory is the
-/// count of frames written but not yet taken by the socket: when a client stops reading, the
-/// socket's buffers fill, writes stop completing, the count reaches the limit, and the
-/// connection is cut at once (the slow consumer's memory is released) instead of buffering
-/// without bound.
+/// count and the bytes of frames written but not yet taken by the socket: when a client stops
+/// reading, the socket's buffers fill, writes stop completing, the count or the bytes reach
+/// their limit, and the connection is cut at once (the slow consumer's memory is released)
+/// instead of buffering without bound. Counting bytes matters: a thousand 200 KB history pages
+/// are within any frame count.
 final class ClientSession: Sendable {
     let id: String
     /// `id` as a number (session ids are Snowflakes), for cheap comparisons in fanout.
@@ -27,8 +28,10 @@ final class ClientSession: Sendable {
     let deflate: Deflate?
     let metrics: NodeMetrics
     private let queueLimit: Int
-    /// Frames handed to the channel whose write has not completed yet.
+    private let byteLimit: Int
+    /// Frames handed to the channel whose write has not completed yet, and their bytes.
     private let unwritten = Atomic<Int>(0)
+    private let unwrittenBytes = Atomic<Int>(0)
 
     /// Frames queued for this session and not yet taken by the socket.
     var queueDepth: Int { unwritten.load(ordering: .relaxed) }
@@ -41,6 +44,7 @@ final class ClientSession: Sendable {
     private struct Batch {
         var last: ByteBuffer?
         var count = 0
+        var bytes = 0
     }
     private let batch = Mutex(Batch())
     /// The WebSocket frame encoder's pipeline context, looked up on the loop at first write.
@@ -48,8 +52,9 @@ final class ClientSession: Sendable {
 
     init(
         id: String, caller: Caller, deviceId: String, platform: String, channel: any Channel, outboxes: Outboxes,
-        queueLimit: Int, now: Int64, deflate: Deflate? = nil, metrics: NodeMetrics
+        queueLimit: Int, byteLimit: Int = .max, now: Int64, deflate: Deflate? = nil, metrics: NodeMetrics
     ) {
+        self.byteLimit = byteLimit
         self.deflate = deflate
         self.metrics = metrics
         self.id = id
@@ -78,17 +83,16 @@ final class ClientSession: Sendable {
 
     /// On the event loop: adds a wire frame (`WireFrame`) to the current batch. True when it
     /// is the batch's first frame (the outbox then flushes this session at the end of the batch).
-    func stage(_ wire: ByteBuffer) -> Bool {
+    func stage(_ wire: ByteBuffer, isMessage: Bool = false) -> Bool {
         guard !closing.load(ordering: .relaxed) else { return false }
-        if unwritten.wrappingAdd(1, ordering: .relaxed).newValue > queueLimit {
-            cutOff()
-            return false
-        }
+        if !reserve(bytes: wire.readableBytes) { return false }
         metrics.framesDelivered.add()
+        if isMessage { metrics.messagesDelivered.add() }
         let (previous, first) = batch.withLock { batch -> (ByteBuffer?, Bool) in
             let previous = batch.last
             batch.last = wire
             batch.count += 1
+            batch.bytes += wire.readableBytes
             return (previous, batch.count == 1)
         }
         if let previous { writeWire(previous, promise: nil) }
@@ -97,9 +101,9 @@ final class ClientSession: Sendable {
 
     /// On the event loop: writes the batch's last frame and flushes.
     func flushStaged() {
-        let (last, count) = batch.withLock { batch -> (ByteBuffer?, Int) in
+        let (last, count, bytes) = batch.withLock { batch -> (ByteBuffer?, Int, Int) in
             defer { batch = Batch() }
-            return (batch.last, batch.count)
+            return (batch.last, batch.count, batch.bytes)
         }
         guard let last, !closing.load(ordering: .relaxed) else { return }
         let promise = channel.eventLoop.makePromise(of: Void.self)
@@ -107,6 +111,7 @@ final class ClientSession: Sendable {
         encoderContext.value?.flush() ?? channel.flush()
         promise.futureResult.whenComplete { [self] _ in
             self.unwritten.subtract(count, ordering: .relaxed)
+            self.unwrittenBytes.subtract(bytes, ordering: .relaxed)
         }
     }
 
@@ -169,12 +174,20 @@ final class ClientSession: Sendable {
     }
 
     private func write(_ frame: WebSocketFrame) {
-        if unwritten.wrappingAdd(1, ordering: .relaxed).newValue > queueLimit {
-            cutOff()
-            return
-        }
+        let bytes = frame.data.readableBytes
+        if !reserve(bytes: bytes) { return }
         channel.writeAndFlush(frame).whenComplete { [self] _ in
             self.unwritten.subtract(1, ordering: .relaxed)
+            self.unwrittenBytes.subtract(bytes, ordering: .relaxed)
         }
+    }
+
+    /// Counts a frame of `bytes` as waiting; false (and the connection cut) past either limit.
+    private func reserve(bytes: Int) -> Bool {
+        let frames = unwritten.wrappingAdd(1, ordering: .relaxed).newValue
+        let total = unwrittenBytes.wrappingAdd(bytes, ordering: .relaxed).newValue
+        guard frames > queueLimit || total > byteLimit else { return true }
+        cutOff()
+        return false
     }
 }

@@ -13,7 +13,10 @@ struct Gateway: Sendable {
     let presence: Presence
     let registry: SessionRegistry
     let outboxes = Outboxes()
-    let userLimits: UserRateLimits
+    /// Messages per user, across the user's sessions and HTTP sends.
+    let userLimits: KeyedRateLimit
+    /// Reads per user over HTTP (history, sync, search, the conversation list).
+    let userReads: KeyedRateLimit
     let configuration: ServerConfiguration
     let logger: Logger
 
@@ -25,7 +28,8 @@ struct Gateway: Sendable {
     func open(_ device: DeviceIdentity, deflate: Deflate?, channel: any Channel) -> SessionHandler {
         let session = ClientSession(
             id: chat.ids.next(), caller: device.caller, deviceId: device.deviceId, platform: device.platform,
-            channel: channel, outboxes: outboxes, queueLimit: configuration.outboundQueueFrames, now: chat.clock.now(), deflate: deflate,
+            channel: channel, outboxes: outboxes, queueLimit: configuration.outboundQueueFrames,
+            byteLimit: configuration.outboundQueueBytes, now: chat.clock.now(), deflate: deflate,
             metrics: chat.metrics)
         return SessionHandler(session: session, gateway: self, maxMessageBytes: hardFrameLimit)
     }
@@ -78,9 +82,15 @@ struct Gateway: Sendable {
                 reply = await handle(text, session: session, limits: &limits, now: chat.clock.now())
             }
             if let reply { session.enqueue(reply) }
-            if limits.rejectionsInARow >= configuration.abuseLimit {
+            if limits.rejectionsInARow >= configuration.abuseLimit, !session.isClosing {
                 log(session).notice("closing session that ignores its limits")
                 session.close(code: CloseCodes.policyViolation, reason: "too many rejected frames")
+            }
+            // A closing session's waiting frames are dropped, not handled (nor logged) one by one.
+            if session.isClosing {
+                inbox.discard()
+                _ = inbox.next(saving: limits)
+                return
             }
         }
     }
@@ -162,7 +172,9 @@ extension Gateway {
         self.registry = registry
         self.configuration = configuration
         self.logger = logger
-        self.userLimits = UserRateLimits(rate: configuration.userMessageRate, burst: configuration.userMessageBurst)
+        self.userLimits = KeyedRateLimit(
+            "messages from this account", rate: configuration.userMessageRate, burst: configuration.userMessageBurst)
+        self.userReads = KeyedRateLimit("reads from this account", rate: configuration.readRate, burst: configuration.readBurst)
     }
 
     /// The per-user message limit, checked after the session's own.
@@ -178,12 +190,15 @@ struct SessionLimits {
     var messages: TokenBucket
     var typing: TokenBucket
     var receipts: TokenBucket
+    /// `history` and `sync`: each can make the node read and send a large page.
+    var reads: TokenBucket
     private(set) var rejectionsInARow = 0
 
     init(configuration: ServerConfiguration, now: Int64) {
         messages = TokenBucket(rate: configuration.messageRate, burst: configuration.messageBurst, now: now)
         typing = TokenBucket(rate: configuration.typingRate, burst: configuration.typingBurst, now: now)
         receipts = TokenBucket(rate: configuration.receiptRate, burst: configuration.receiptBurst, now: now)
+        reads = TokenBucket(rate: configuration.readRate, burst: configuration.readBurst, now: now)
     }
 
     /// Nil when the command may run; otherwise the `rate_limited` error to answer.
@@ -200,6 +215,9 @@ struct SessionLimits {
         case .receipt:
             wait = receipts.take(now: now)
             what = "receipts"
+        case .history, .sync:
+            wait = reads.take(now: now)
+            what = "history and sync requests"
         default:
             rejectionsInARow = 0
             return nil
@@ -222,5 +240,17 @@ extension Logger {
         var logger = self
         for (key, value) in metadata { logger[metadataKey: key] = value }
         return logger
+    }
+}
+
+extension Gateway {
+    /// Takes a token of a per-user limit for an HTTP request, or throws `rate_limited`.
+    func admit(_ caller: Caller, to limit: KeyedRateLimit) throws {
+        do {
+            try limit.admit(caller.userId, now: chat.clock.now())
+        } catch {
+            chat.metrics.rateLimited.add()
+            throw error
+        }
     }
 }

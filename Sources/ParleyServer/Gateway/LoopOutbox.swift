@@ -35,6 +35,10 @@ final class LoopOutbox: Sendable {
         if schedule { loop.execute { self.drain() } }
     }
 
+    /// How every live `message` frame begins (`Frames.message` writes the type first), so
+    /// messages delivered are counted without parsing a frame.
+    private static let messagePrefix = Array(#"{"type":"message","#.utf8)
+
     private func drain() {
         let posts = state.withLock { state in
             state.scheduled = false
@@ -43,6 +47,7 @@ final class LoopOutbox: Sendable {
         }
         var touched: [ClientSession] = []
         for post in posts {
+            let isMessage = post.frame.readableBytesView.starts(with: Self.messagePrefix)
             // Encoded once for every session of the post (and compressed once for those that
             // negotiated permessage-deflate).
             var plain: ByteBuffer?
@@ -58,7 +63,7 @@ final class LoopOutbox: Sendable {
                     if plain == nil { plain = WireFrame.text(post.frame, allocator: allocator) }
                     wire = plain!
                 }
-                if session.stage(wire) { touched.append(session) }
+                if session.stage(wire, isMessage: isMessage) { touched.append(session) }
             }
         }
         for session in touched { session.flushStaged() }

@@ -77,7 +77,9 @@ struct SessionChannel: ServerChildChannel, HTTPChannelHandler {
                         }
                     }))
             configuration.enablePipelining = false  // NIOAsyncChannel reads one request at a time
-            configuration.enableErrorHandling = false  // Hummingbird answers HTTP errors
+            // Bytes that do not parse as HTTP never reach Hummingbird: NIO's protocol error
+            // handler answers them with a 400 and closes, instead of a silent close.
+            configuration.enableErrorHandling = true
             configuration.enableResponseHeaderValidation = false  // swift-http-types validates
             let operations = channel.pipeline.syncOperations
             let upgrade = try operations.configureUpgradableHTTPServerPipeline(configuration: configuration)
@@ -98,7 +100,9 @@ struct SessionChannel: ServerChildChannel, HTTPChannelHandler {
                 await handleHTTP(asyncChannel: http, logger: logger)
             }
         } catch {
+            // Also the end of a connection whose first bytes were not HTTP (answered 400 above).
             logger.trace("connection ended before its first request", metadata: ["error": "\(error)"])
+            value.channel.close(promise: nil)
         }
     }
 }

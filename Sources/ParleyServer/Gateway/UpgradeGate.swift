@@ -38,6 +38,16 @@ final class UpgradeGate: ChannelInboundHandler, RemovableChannelHandler {
         deadline?.cancel()
     }
 
+    /// Bytes that do not parse as HTTP: NIO's protocol error handler, before this one, has
+    /// answered 400; nothing after this one ends the connection, so this does.
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if error is HTTPParserError {
+            context.close(promise: nil)
+            return
+        }
+        context.fireErrorCaught(error)
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         deadline?.cancel()
         deadline = nil

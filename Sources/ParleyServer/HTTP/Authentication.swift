@@ -4,8 +4,10 @@ import NIOHTTP1
 import ParleyCore
 import ParleyProtocol
 
-/// Checks the access token (`Authorization: Bearer …`, or `access_token=` in the query for
-/// browsers' WebSockets) and puts the caller in the context. Anything else is a 401.
+/// Checks the access token (`Authorization: Bearer …`, or `access_token=` in the query of the
+/// WebSocket upgrade, which browsers cannot give headers) and puts the caller in the context.
+/// Anything else is a 401. A token in any other URL would end up in logs, histories and
+/// `Referer` headers, so no other route takes one.
 struct Authentication: RouterMiddleware {
     typealias Context = ParleyRequestContext
     let accounts: Accounts
@@ -21,13 +23,18 @@ struct Authentication: RouterMiddleware {
         token(authorization: request.headers[.authorization], uri: request.uri)
     }
 
+    /// Paths that take `access_token` from the query.
+    static let queryTokenPaths: Set<String> = ["/v1/ws"]
+
     /// The bearer token of an `Authorization` header; without the header, `access_token`
-    /// from the query. A malformed header is no token, whatever the query says.
+    /// from the query of the paths that take one. A malformed header is no token, whatever the
+    /// query says.
     static func token(authorization: String?, uri: URI) -> String? {
         if let authorization {
             let parts = authorization.split(separator: " ", maxSplits: 1)
             return parts.count == 2 && parts[0].lowercased() == "bearer" ? String(parts[1]) : nil
         }
+        guard queryTokenPaths.contains(uri.path) else { return nil }
         return uri.queryParameters.get("access_token")
     }
 }

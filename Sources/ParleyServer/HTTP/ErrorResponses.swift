@@ -50,6 +50,7 @@ struct ErrorResponses: RouterMiddleware {
         case .conflict: .conflict
         case .tooLarge: .contentTooLarge
         case .rateLimited: .tooManyRequests
+        case .unavailable: .serviceUnavailable
         case .internal: .internalServerError
         }
     }

@@ -52,6 +52,17 @@ struct GroupRoutes {
                 try context.parameters.require("requestId"), of: try context.parameters.require("groupId"), accept: false,
                 by: try context.requireCaller()))
         }
+        router.get("group-invitations") { _, context in
+            JSONBody.response(try await chat.groupInvitations(for: try context.requireCaller()))
+        }
+        router.post("group-invitations/:invitationId/accept") { _, context in
+            JSONBody.response(try await chat.answerInvitation(
+                try context.parameters.require("invitationId"), accept: true, by: try context.requireCaller()))
+        }
+        router.post("group-invitations/:invitationId/reject") { _, context in
+            JSONBody.response(try await chat.answerInvitation(
+                try context.parameters.require("invitationId"), accept: false, by: try context.requireCaller()))
+        }
         router.put("groups/:groupId/roles/:userId") { request, context in
             let body = try await JSONBody.decode(RoleAssignment.self, from: request, context: context)
             try await chat.assignRole(

@@ -6,6 +6,7 @@ import ParleyProtocol
 /// Edit, delete for me, reactions and search (see docs/protocol.md).
 struct MessageRoutes {
     let chat: Chat
+    let gateway: Gateway
 
     func add(to router: RouterGroup<ParleyRequestContext>) {
         router.post("conversations/:conversationId/messages/:messageId/edit") { request, context in
@@ -45,14 +46,16 @@ struct MessageRoutes {
                 from: try Routes.intQuery(request, "from"), to: try Routes.intQuery(request, "to"),
                 contentType: query.get("contentType"), limit: try Routes.intQuery(request, "limit").map(Int.init),
                 cursor: query.get("cursor"))
-            return JSONBody.response(try await chat.searchMessages(search, for: try context.requireCaller()))
+            let caller = try context.requireCaller()
+            try gateway.admit(caller, to: gateway.userReads)
+            return JSONBody.response(try await chat.searchMessages(search, for: caller))
         }
         router.get("search/users") { request, context in
-            _ = try context.requireCaller()
+            try gateway.admit(try context.requireCaller(), to: gateway.userReads)
             return JSONBody.response(try await chat.searchUsers(request.uri.queryParameters.get("q") ?? ""))
         }
         router.get("search/groups") { request, context in
-            _ = try context.requireCaller()
+            try gateway.admit(try context.requireCaller(), to: gateway.userReads)
             return JSONBody.response(try await chat.searchGroups(request.uri.queryParameters.get("q") ?? ""))
         }
     }

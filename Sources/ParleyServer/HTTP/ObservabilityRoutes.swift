@@ -54,6 +54,7 @@ struct ObservabilityRoutes {
         metric("parley_outbound_queue_frames", "gauge", "Frames queued for sessions, not yet taken by their sockets.", sessions.reduce(0) { $0 + $1.queueDepth })
         metric("parley_messages_received_total", "counter", "Messages clients sent (socket and HTTP).", m.messagesReceived.current)
         metric("parley_frames_delivered_total", "counter", "Frames written to sessions (messages, notifications, replies).", m.framesDelivered.current)
+        metric("parley_messages_delivered_total", "counter", "Message frames handed to sessions (one per message per device).", m.messagesDelivered.current)
         metric("parley_filter_masked_total", "counter", "Sensitive words masked.", m.filterMasked.current)
         metric("parley_filter_rejected_total", "counter", "Messages refused by the content filter.", m.filterRejected.current)
         metric("parley_rate_limited_total", "counter", "Requests refused with rate_limited.", m.rateLimited.current)

@@ -27,14 +27,16 @@ struct Routes {
 
         let auth = router.group("v1/auth")
         auth.post("register") { request, context in
-            JSONBody.response(try await accounts.register(try await JSONBody.decode(RegisterRequest.self, from: request, context: context)))
+            let body = try await JSONBody.decode(RegisterRequest.self, from: request, context: context)
+            return JSONBody.response(try await accounts.register(body, from: context.channel.remoteAddress?.ipAddress))
         }
         auth.post("login") { request, context in
             let body = try await JSONBody.decode(LoginRequest.self, from: request, context: context)
             return JSONBody.response(try await accounts.login(body, from: context.channel.remoteAddress?.ipAddress))
         }
         auth.post("refresh") { request, context in
-            JSONBody.response(try await accounts.refresh(try await JSONBody.decode(RefreshRequest.self, from: request, context: context)))
+            let body = try await JSONBody.decode(RefreshRequest.self, from: request, context: context)
+            return JSONBody.response(try await accounts.refresh(body, from: context.channel.remoteAddress?.ipAddress))
         }
 
         let authenticated = router.group("v1").add(middleware: Authentication(accounts: accounts))
@@ -44,28 +46,43 @@ struct Routes {
         }
         authenticated.post("auth/password") { request, context in
             let body = try await JSONBody.decode(PasswordChange.self, from: request, context: context)
-            return JSONBody.response(try await accounts.changePassword(body, for: try context.requireCaller()))
+            return JSONBody.response(try await accounts.changePassword(
+                body, for: try context.requireCaller(), from: context.channel.remoteAddress?.ipAddress))
         }
         authenticated.get("users/me") { _, context in
-            JSONBody.response(try await accounts.profile(of: try context.requireCaller().userId, own: true))
+            JSONBody.response(try await chat.ownProfile(of: try context.requireCaller()))
         }
         authenticated.patch("users/me") { request, context in
             let update = try await JSONBody.decode(ProfileUpdate.self, from: request, context: context)
             return JSONBody.response(try await chat.updateProfile(update, of: try context.requireCaller()))
+        }
+        authenticated.delete("users/me") { request, context in
+            struct Body: Decodable { var password: String }
+            let body = try await JSONBody.decode(Body.self, from: request, context: context)
+            let user = try await accounts.confirmPassword(
+                body.password, of: try context.requireCaller(), from: context.channel.remoteAddress?.ipAddress)
+            try await chat.leaveEveryGroup(of: user.id)
+            try await accounts.deleteAccount(of: user)
+            try await chat.refreshProfile(user.id)
+            return Self.ok
         }
         authenticated.get("users/:userId") { _, context in
             JSONBody.response(try await accounts.profile(of: try context.parameters.require("userId")))
         }
         authenticated.get("conversations") { request, context in
             let limit = try Self.intQuery(request, "limit").map(Int.init)
-            return JSONBody.response(ConversationList(conversations: try await chat.conversations(for: try context.requireCaller(), limit: limit)))
+            let caller = try context.requireCaller()
+            try gateway.admit(caller, to: gateway.userReads)
+            return JSONBody.response(ConversationList(conversations: try await chat.conversations(for: caller, limit: limit)))
         }
         authenticated.get("conversations/:conversationId/messages") { request, context in
             let history = HistoryRequest(
                 conversationId: try context.parameters.require("conversationId"),
                 afterSeq: try Self.intQuery(request, "afterSeq"), beforeSeq: try Self.intQuery(request, "beforeSeq"),
                 limit: try Self.intQuery(request, "limit").map(Int.init))
-            return JSONBody.response(try await chat.history(history, for: try context.requireCaller()))
+            let caller = try context.requireCaller()
+            try gateway.admit(caller, to: gateway.userReads)
+            return JSONBody.response(try await chat.history(history, for: caller))
         }
         authenticated.patch("conversations/:conversationId") { request, context in
             let settings = try await JSONBody.decode(ConversationSettings.self, from: request, context: context)
@@ -92,10 +109,7 @@ struct Routes {
         authenticated.post("messages") { request, context in
             let message = try await JSONBody.decode(SendMessage.self, from: request, context: context)
             let caller = try context.requireCaller()
-            if let wait = gateway.userLimits.take(caller.userId, now: chat.clock.now()) {
-                chat.metrics.rateLimited.add()
-                throw ChatError(.rateLimited, "too many messages from this account; retry in \(wait) ms", retryAfterMs: wait)
-            }
+            try gateway.admit(caller, to: gateway.userLimits)
             return JSONBody.response(try await chat.send(message, from: caller))
         }
         authenticated.get("sync") { request, context in
@@ -103,10 +117,12 @@ struct Routes {
                 since: try Self.intQuery(request, "since") ?? 0,
                 notificationsAfter: try Self.intQuery(request, "notificationsAfter") ?? 0,
                 limit: try Self.intQuery(request, "limit").map(Int.init))
-            return JSONBody.response(try await chat.sync(sync, for: try context.requireCaller()))
+            let caller = try context.requireCaller()
+            try gateway.admit(caller, to: gateway.userReads)
+            return JSONBody.response(try await chat.sync(sync, for: caller))
         }
 
-        MessageRoutes(chat: chat).add(to: authenticated)
+        MessageRoutes(chat: chat, gateway: gateway).add(to: authenticated)
         FriendRoutes(chat: chat, presence: presence).add(to: authenticated)
         GroupRoutes(chat: chat).add(to: authenticated)
 

@@ -4,6 +4,8 @@ public enum StoreError: Error, Sendable, Equatable {
     case duplicate(String)
     /// The named row does not exist.
     case notFound(String)
+    /// A bound checked inside the transaction was reached (a full group); nothing changed.
+    case full(String)
     /// The engine failed; the operation did not commit.
     case engine(String)
 }

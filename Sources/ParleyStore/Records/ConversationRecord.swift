@@ -90,6 +90,9 @@ public struct ConversationState: Sendable, Equatable {
     public var membership: MembershipRecord
     /// The other user of a private chat.
     public var peerId: String?
+    /// The other user's cursors in a private chat: how far they have received and read.
+    public var peerDeliveredSeq: Int64?
+    public var peerReadSeq: Int64?
     /// The group's name, for a group conversation.
     public var groupName: String?
     public var unread: Int64

@@ -60,8 +60,9 @@ public enum JoinPolicy: String, Sendable, Equatable, Codable, CaseIterable {
 
 /// One change to a group, applied atomically by `Store.changeGroup`.
 public enum GroupChange: Sendable, Equatable {
-    /// Adds users as members (users already in are left as they are).
-    case addMembers([String])
+    /// Adds users as members (users already in are left as they are). Throws
+    /// `StoreError.full` and adds nobody when the group would have more than `capacity` members.
+    case addMembers([String], capacity: Int)
     case removeMember(String)
     /// Sets the fields that are not nil.
     case updateInfo(name: String?, announcement: String?, muteAll: Bool?, joinPolicy: JoinPolicy?)

@@ -85,10 +85,14 @@ public struct AppendOutcome: Sendable, Equatable {
     public var message: MessageRecord
     /// True when (sender, localId) was stored before: nothing new was written.
     public var duplicate: Bool
+    /// The sender's read cursor before this message moved it to the message's seq (nil for a
+    /// duplicate): below `seq - 1`, the send also read what others wrote in between.
+    public var senderReadBefore: Int64?
 
-    public init(message: MessageRecord, duplicate: Bool) {
+    public init(message: MessageRecord, duplicate: Bool, senderReadBefore: Int64? = nil) {
         self.message = message
         self.duplicate = duplicate
+        self.senderReadBefore = senderReadBefore
     }
 }
 

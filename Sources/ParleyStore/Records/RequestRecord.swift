@@ -1,11 +1,14 @@
-/// A request that waits for someone's decision: a friend request (target: a user) or a
-/// request to join a group (target: a group).
+/// A request that waits for someone's decision: a friend request (target: a user), a
+/// request to join a group (target: the group), or an invitation into a group (target: the
+/// group; `fromId` is the invited user, who decides, and `inviterId` who invited them).
 public struct RequestRecord: Sendable, Equatable {
     public var id: String
     public var kind: RequestKind
     public var fromId: String
     /// The user asked to be a friend, or the group asked to be joined.
     public var targetId: String
+    /// Who invited `fromId` (group invitations only).
+    public var inviterId: String?
     public var message: String
     public var status: RequestStatus
     public var decidedBy: String?
@@ -14,8 +17,10 @@ public struct RequestRecord: Sendable, Equatable {
 
     public init(
         id: String, kind: RequestKind, fromId: String, targetId: String, message: String,
-        status: RequestStatus = .pending, decidedBy: String? = nil, createdAt: Int64, decidedAt: Int64? = nil
+        status: RequestStatus = .pending, decidedBy: String? = nil, createdAt: Int64, decidedAt: Int64? = nil,
+        inviterId: String? = nil
     ) {
+        self.inviterId = inviterId
         self.id = id
         self.kind = kind
         self.fromId = fromId
@@ -31,6 +36,10 @@ public struct RequestRecord: Sendable, Equatable {
 public enum RequestKind: String, Sendable, Equatable {
     case friend
     case groupJoin = "group_join"
+    case groupInvitation = "group_invitation"
+
+    /// Kinds whose acceptance puts `fromId` into the group `targetId`.
+    public var joinsGroup: Bool { self == .groupJoin || self == .groupInvitation }
 }
 
 public enum RequestStatus: String, Sendable, Equatable, Codable {

@@ -20,3 +20,27 @@ public enum StoredText {
             .replacingOccurrences(of: "_", with: "\\_") + "%"
     }
 }
+
+/// The refresh-token hashes a login had before its current one, newest last, as stored
+/// (space-separated): enough to tell a stolen, already-rotated token from a guess.
+public struct RotatedHashes: Sendable, Equatable {
+    /// Hashes kept; a token older than this many rotations counts as unknown.
+    public static let kept = 32
+    public private(set) var hashes: [String]
+
+    public init(_ text: String) {
+        hashes = text.split(separator: " ").map(String.init)
+    }
+
+    public func contains(_ hash: String) -> Bool { hashes.contains(hash) }
+
+    /// With `hash` added, the oldest dropped past `kept`.
+    public func adding(_ hash: String) -> RotatedHashes {
+        var copy = self
+        copy.hashes.append(hash)
+        if copy.hashes.count > Self.kept { copy.hashes.removeFirst(copy.hashes.count - Self.kept) }
+        return copy
+    }
+
+    public var text: String { hashes.joined(separator: " ") }
+}

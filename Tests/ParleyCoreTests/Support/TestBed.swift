@@ -19,7 +19,7 @@ final class TestBed: Sendable {
     let chat: Chat
     let accounts: Accounts
 
-    init() throws {
+    init(hasher: any PasswordHasher = DigestHasher()) throws {
         directory = NSTemporaryDirectory() + "parley-core-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         store = try SQLiteStore(path: directory + "/test.sqlite", durability: .normal)
@@ -27,7 +27,7 @@ final class TestBed: Sendable {
         let ids = Snowflake(node: 1, clock: wall)
         chat = Chat(store: store, bus: bus, clock: wall, ids: ids, logger: Logger(label: "test"))
         accounts = Accounts(
-            store: store, bus: bus, hasher: DigestHasher(),
+            store: store, bus: bus, hasher: hasher,
             signer: AccessTokenSigner(secret: Array(repeating: 7, count: 32)), clock: wall, ids: ids)
     }
 
@@ -90,7 +90,7 @@ struct DigestHasher: PasswordHasher {
     func hash(_ password: String) async throws -> String {
         SHA256.hash(data: Data(password.utf8)).map { String(format: "%02x", $0) }.joined()
     }
-    func verify(_ password: String, against hash: String) async -> Bool {
+    func verify(_ password: String, against hash: String) async throws -> Bool {
         (try? await self.hash(password)) == hash
     }
 }

@@ -36,6 +36,8 @@ public enum BusEvent: Sendable {
     case disconnect(Disconnect)
     /// A group's members changed: every node forgets its cached member list.
     case rosterChanged(conversationId: String)
+    /// A user's profile changed (renamed, deleted): every node forgets its cached copy.
+    case profileChanged(userId: String)
 }
 
 /// A frame, encoded once, for every online session of `recipients`.

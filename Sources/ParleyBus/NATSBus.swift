@@ -37,6 +37,9 @@ public final class NATSBus: Bus {
         _ = client.subscribe("parley.roster") { [weak self] message in
             self?.sink.withLock { $0 }?.receive(.rosterChanged(conversationId: String(buffer: message.payload)))
         }
+        _ = client.subscribe("parley.profile") { [weak self] message in
+            self?.sink.withLock { $0 }?.receive(.profileChanged(userId: String(buffer: message.payload)))
+        }
         _ = client.subscribe(Self.nodeSubject(node)) { [weak self] message in
             guard let delivery = Self.nodeDelivery(message) else { return }
             self?.sink.withLock { $0 }?.receive(.deliver(delivery))
@@ -68,6 +71,8 @@ public final class NATSBus: Bus {
                 try send(Self.subject(order.userId), ByteBuffer(bytes: Self.encode(order)), ["Parley-Kind": "disconnect"], route: "disconnect")
             case .rosterChanged(let conversationId):
                 try send("parley.roster", ByteBuffer(string: conversationId), [:], route: "roster")
+            case .profileChanged(let userId):
+                try send("parley.profile", ByteBuffer(string: userId), [:], route: "profile")
             }
         } catch {
             // The store is the source of truth: a lost live event is repaired by the client's sync.

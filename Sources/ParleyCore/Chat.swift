@@ -88,6 +88,11 @@ public struct Chat: Sendable {
         rosters.invalidate(conversationId)
     }
 
+    /// Forgets a cached profile (it changed, here or on another node).
+    public func forgetProfile(_ userId: String) {
+        profiles.forget(userId)
+    }
+
     /// After a membership change: every node forgets the group's cached members.
     func membersChanged(_ conversationId: String) async {
         rosters.invalidate(conversationId)

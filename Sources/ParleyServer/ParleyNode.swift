@@ -77,7 +77,7 @@ public struct ParleyNode: Sendable {
             throttle: throttle, metrics: chat.metrics,
             registrations: KeyedRateLimit("registrations from this address", rate: config.registerRate, burst: config.registerBurst),
             refreshes: KeyedRateLimit("token refreshes from this address", rate: config.refreshRate, burst: config.refreshBurst))
-        let registry = SessionRegistry(bus: bus, forgetRoster: { chat.forgetRoster($0) })
+        let registry = SessionRegistry(bus: bus, forgetRoster: { chat.forgetRoster($0) }, forgetProfile: { chat.forgetProfile($0) })
         bus.attach(registry)
         let presence = Presence(chat: chat, directory: directory, node: config.nodeId)
         let gateway = Gateway(chat: chat, presence: presence, registry: registry, configuration: config, logger: logger)

@@ -142,6 +142,20 @@ def test_kicked_on_another_node(cluster):
     assert replacement.request("ping")["type"] == "pong"
 
 
+def test_a_profile_change_or_deletion_reaches_every_nodes_names(cluster):
+    one, two = cluster
+    alice, bob = one.register(display="Alice"), one.register()
+    cid = alice.ok("POST", "/v1/messages", text_message(bob.id, "hello"))["conversationId"]
+    bob_two = on(two, bob)
+    def sender_name():
+        return bob_two.ok("GET", f"/v1/conversations/{cid}/messages")["messages"][0]["senderName"]
+    assert sender_name() == "Alice"  # node 2 now holds Alice's profile in its cache
+    alice.ok("PATCH", "/v1/users/me", {"displayName": "Alicia"})
+    wait_for(lambda: sender_name() == "Alicia", "node 2 kept the old name after a rename on node 1")
+    assert alice.ok("DELETE", "/v1/users/me", {"password": alice.password}) == {"status": "ok"}
+    wait_for(lambda: sender_name() == "Deleted user", "node 2 kept the name of a deleted account")
+
+
 def test_a_killed_node_loses_no_acknowledged_message():
     import signal
     (one, two), _, cleanup = make_cluster()

@@ -216,3 +216,28 @@ def test_a_silent_session_is_closed_with_4002(impatient):
         socket.conn.recv(timeout=15)
     assert closed.value.rcvd.code == 4002
     assert time.monotonic() - started >= 1.5, "closed before the idle timeout"
+
+
+# --- 16. a closing session drops its queued frames quietly ---------------------------------------
+
+def test_a_session_closed_for_abuse_logs_it_once():
+    """Before: every frame still queued when the session closed was handled, refused and logged
+    again ('closing session that ignores its limits' once per queued frame)."""
+    node = Server("--log-level", "notice").start()
+    process = node.process
+    try:
+        sock = node.register().connect()
+        for _ in range(400):  # past the abuse limit (200 refusals in a row) with frames still queued
+            try:
+                sock.send_raw("{not json")
+            except ConnectionClosed:
+                break
+        with pytest.raises(ConnectionClosed) as closed:
+            while True:
+                sock.conn.recv(timeout=10)
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 1008
+    finally:
+        node.stop()
+        log = process.stderr.read()
+        node.cleanup()
+    assert log.count("closing session that ignores its limits") == 1, log[-2000:]

@@ -23,9 +23,10 @@ extension Chat {
         }
     }
 
-    /// Forgets a user's cached profile after their account changed (deleted, anonymised).
+    /// Every node forgets a user's cached profile after their account changed (deleted,
+    /// anonymised), so their messages show the new name everywhere.
     public func refreshProfile(_ userId: String) async throws {
-        if let user = try await store.user(id: userId) { profiles.update(user) }
+        await bus.publish(.profileChanged(userId: userId))
     }
 }
 

@@ -39,4 +39,9 @@ final class ProfileDirectory: Sendable {
     func update(_ user: UserRecord) {
         cache.withLock { $0[user.id] = user }
     }
+
+    /// Drops a cached user (changed on another node): the next lookup reads the store.
+    func forget(_ userId: String) {
+        _ = cache.withLock { $0.removeValue(forKey: userId) }
+    }
 }

@@ -11,8 +11,10 @@ final class SessionRegistry: BusSink {
     private let bus: any Bus
     /// Forgets a cached group member list (another node changed the group).
     private let forgetRoster: @Sendable (String) -> Void
+    private let forgetProfile: @Sendable (String) -> Void
 
-    init(bus: any Bus, forgetRoster: @escaping @Sendable (String) -> Void) {
+    init(bus: any Bus, forgetRoster: @escaping @Sendable (String) -> Void, forgetProfile: @escaping @Sendable (String) -> Void = { _ in }) {
+        self.forgetProfile = forgetProfile
         self.bus = bus
         self.forgetRoster = forgetRoster
     }
@@ -75,6 +77,8 @@ final class SessionRegistry: BusSink {
             }
         case .rosterChanged(let conversationId):
             forgetRoster(conversationId)
+        case .profileChanged(let userId):
+            forgetProfile(userId)
         case .disconnect(let order):
             for session in sessions(of: order.userId) where Self.matches(session, order) {
                 session.close(code: order.closeCode, reason: order.reason, finalFrame: order.finalFrame)

@@ -23,6 +23,8 @@ public struct Chat: Sendable {
     let hook: (any SendHook)?
     /// Where message events go for the event webhook; nil when none is configured.
     let events: EventFeed?
+    /// Invitations into groups per inviter: each one notifies someone who did not ask for it.
+    let invitations: KeyedRateLimit
     let logger: Logger
 
     public init(
@@ -32,6 +34,7 @@ public struct Chat: Sendable {
     ) {
         self.hook = hook
         self.events = events
+        self.invitations = KeyedRateLimit("invitations from this account", rate: limits.invitationRate, burst: limits.invitationBurst)
         self.rules = rules ?? ContentRules()
         self.metrics = metrics
         self.store = store

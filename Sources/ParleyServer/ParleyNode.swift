@@ -83,7 +83,10 @@ public struct ParleyNode: Sendable {
         let gateway = Gateway(chat: chat, presence: presence, registry: registry, configuration: config, logger: logger)
 
         let router = Router(context: ParleyRequestContext.self)
-        Routes(chat: chat, accounts: accounts, presence: presence, gateway: gateway, tasks: tasks).add(to: router)
+        Routes(
+            chat: chat, accounts: accounts, presence: presence, gateway: gateway, tasks: tasks,
+            addresses: ClientAddress(trustedProxies: Set(config.trustedProxies))
+        ).add(to: router)
         let app = Application(
             router: router,
             server: webSocketServer(gateway: gateway, accounts: accounts),

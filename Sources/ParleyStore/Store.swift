@@ -24,8 +24,8 @@ public protocol Store: Sendable {
 
     /// Deletes an account in one transaction: the user record stays for their messages, with
     /// `change` applied (anonymised) and `deletedAt` set; every login is revoked; friendships,
-    /// blocks both ways, pending requests and conversation memberships of private chats go.
-    /// Group memberships are left to the caller (ownership must pass first).
+    /// blocks both ways and pending requests go. Memberships stay (private chats keep their two
+    /// members; groups are left by the caller, as ownership must pass first).
     func deleteAccount(userId: String, anonymised change: DeletedAccount, at: Int64) async throws
 
     /// The conversations the user is a member of (private and group).

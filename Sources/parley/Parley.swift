@@ -36,6 +36,7 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("register-burst"), help: "Registration burst per client address (env PARLEY_REGISTER_BURST, default 100).") var registerBurst: Double?
     @Option(name: .customLong("refresh-rate"), help: "Token refreshes per second per client address (env PARLEY_REFRESH_RATE, default 1).") var refreshRate: Double?
     @Option(name: .customLong("refresh-burst"), help: "Token refresh burst per client address (env PARLEY_REFRESH_BURST, default 30).") var refreshBurst: Double?
+    @Option(name: .customLong("trusted-proxies"), help: "Comma-separated addresses of load balancers whose X-Forwarded-For names the client, for per-address limits (env PARLEY_TRUSTED_PROXIES).") var trustedProxies: String?
     @Option(name: .customLong("max-forward-bytes"), help: "Largest stored merged forward, bytes of JSON, 1024…1048576 (env PARLEY_MAX_FORWARD_BYTES, default 65536).") var maxForwardBytes: Int?
     @Option(name: .customLong("message-rate"), help: "Messages per second per session (env PARLEY_MESSAGE_RATE, default 30).") var messageRate: Double?
     @Option(name: .customLong("message-burst"), help: "Message burst per session (env PARLEY_MESSAGE_BURST).") var messageBurst: Double?
@@ -105,6 +106,12 @@ struct Serve: AsyncParsableCommand {
         if let v = try setting(refreshRate, "REFRESH_RATE") { config.refreshRate = v }
         if let v = try setting(refreshBurst, "REFRESH_BURST") { config.refreshBurst = v }
         if let v = try setting(maxForwardBytes, "MAX_FORWARD_BYTES") { config.limits.maxForwardBytes = v }
+        if let v = try setting(trustedProxies, "TRUSTED_PROXIES") {
+            config.trustedProxies = v.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            if let bad = config.trustedProxies.first(where: { !ClientAddress.isValid($0) }) {
+                throw ValidationError("--trusted-proxies: '\(bad)' is not an IP address")
+            }
+        }
         if let v = try setting(messageRate, "MESSAGE_RATE") { config.messageRate = v }
         if let v = try setting(messageBurst, "MESSAGE_BURST") { config.messageBurst = v }
         if let v = try setting(typingRate, "TYPING_RATE") { config.typingRate = v }
@@ -188,9 +195,15 @@ struct Serve: AsyncParsableCommand {
         _ = try seconds(config.heartbeatInterval, "heartbeat-interval", 1...3_600)
         _ = try seconds(config.idleTimeout, "idle-timeout", 1...86_400)
         guard config.outboundQueueBytes >= 65_536 else { throw ValidationError("--outbound-queue-bytes must be at least 65536") }
-        guard config.readRate > 0, config.readBurst >= 1, config.registerRate > 0, config.registerBurst >= 1,
-            config.refreshRate > 0, config.refreshBurst >= 1
-        else { throw ValidationError("read, register and refresh rates and bursts must be positive") }
+        guard config.readBurst >= 1, config.registerBurst >= 1, config.refreshBurst >= 1 else {
+            throw ValidationError("read, register and refresh bursts must be at least 1")
+        }
+        for (rate, flag) in [(config.messageRate, "message-rate"), (config.typingRate, "typing-rate"),
+                             (config.userMessageRate, "user-message-rate"), (config.receiptRate, "receipt-rate"),
+                             (config.readRate, "read-rate"), (config.registerRate, "register-rate"), (config.refreshRate, "refresh-rate")]
+        where !(0.001...1e9).contains(rate) {
+            throw ValidationError("--\(flag) must be 0.001…1000000000 per second (got \(rate))")
+        }
         guard (1_024...1_048_576).contains(config.limits.maxForwardBytes) else {
             throw ValidationError("--max-forward-bytes must be 1024…1048576")
         }

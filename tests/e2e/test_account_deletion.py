@@ -37,11 +37,11 @@ def test_deleting_ends_every_session_and_login(server):
     assert user.get("/v1/users/me").status_code == 401
     assert server.post("/v1/auth/login", {"username": user.username, "password": user.password}).status_code == 401
     assert server.post("/v1/auth/refresh", {"refreshToken": user.grant["refreshToken"]}).status_code == 401
-    assert server.post("/v1/auth/login", {"username": f"deleted-{user.id}", "password": user.password}).status_code == 401
+    assert server.post("/v1/auth/login", {"username": f"~deleted-{user.id}", "password": user.password}).status_code == 401
 
     profile = peer.ok("GET", f"/v1/users/{user.id}")
     assert profile["displayName"] == "Deleted user"
-    assert profile["username"] == f"deleted-{user.id}"
+    assert profile["username"] == f"~deleted-{user.id}"
 
 
 def test_the_username_can_be_registered_again(server):

@@ -71,12 +71,23 @@ def test_sync_requests_on_a_socket_are_rate_limited_after_the_burst(server):
     check_read_limit(replies, close_code, elapsed, "sync")
 
 
-def test_the_read_limit_is_per_session(server):
-    alice, _, cid = conversation_with(server)
+def test_the_read_limit_is_per_user_across_sessions():
+    """More sockets do not multiply a user's reads; another user is not affected."""
+    node = Server("--read-burst", "5", "--read-rate", "0.01").start()
+    try:
+        per_user(node)
+    finally:
+        node.cleanup()
+
+
+def per_user(server):
+    alice, bob, cid = conversation_with(server)
     greedy, other = alice.connect("greedy"), alice.connect("other", "desktop")
-    replies, _, _ = flood(greedy, "history", {"conversationId": cid, "afterSeq": 0}, count=300)
+    replies, _, _ = flood(greedy, "history", {"conversationId": cid, "afterSeq": 0}, count=20, window=5)
     assert any(r["type"] == "error" and r["data"]["code"] == "rate_limited" for r in replies)
-    assert other.request("history", {"conversationId": cid, "afterSeq": 0})["type"] == "history"
+    limited = other.request("history", {"conversationId": cid, "afterSeq": 0})
+    assert limited["type"] == "error" and limited["data"]["code"] == "rate_limited", limited
+    assert bob.connect("bobs").request("history", {"conversationId": cid, "afterSeq": 0})["type"] == "history"
     # Other kinds of request are not read requests.
     assert other.request("ping")["type"] == "pong"
 
@@ -103,11 +114,13 @@ def test_reads_over_http_are_rate_limited_per_user(server, path):
 def test_read_rate_flags():
     node = Server("--read-burst", "3", "--read-rate", "0.01").start()
     try:
-        alice, _, cid = conversation_with(node)
+        alice, bob, cid = conversation_with(node)
         sock = alice.connect()
         kinds = [sock.request("history", {"conversationId": cid, "afterSeq": 0})["type"] for _ in range(4)]
         assert kinds == ["history", "history", "history", "error"]
-        codes = [alice.get(f"/v1/conversations/{cid}/messages").status_code for _ in range(4)]
+        # The socket and HTTP draw on one bucket per user: Alice has none left, Bob his own.
+        assert alice.get(f"/v1/conversations/{cid}/messages").status_code == 429
+        codes = [bob.get(f"/v1/conversations/{cid}/messages").status_code for _ in range(4)]
         assert codes == [200, 200, 200, 429]
     finally:
         node.cleanup()

@@ -10,7 +10,12 @@ extension Chat {
         let caller = Caller(userId: userId)
         for membership in try await store.memberships(userId: userId) where ConversationID.type(of: membership.conversationId) == .group {
             let groupId = String(membership.conversationId.dropFirst(2))
-            guard let view = try? await groupView(groupId, for: caller) else { continue }  // dismissed meanwhile
+            let view: GroupView
+            do {
+                view = try await groupView(groupId, for: caller)
+            } catch let error as ChatError where error.code == .notFound || error.code == .forbidden {
+                continue  // dismissed, or left, meanwhile
+            }
             if view.caller.role == .owner {
                 let others = view.members.filter { $0.userId != userId }.sorted { ($0.joinedAt, $0.userId) < ($1.joinedAt, $1.userId) }
                 guard let successor = others.first(where: { $0.role == .admin }) ?? others.first else {
@@ -41,7 +46,9 @@ extension Accounts {
     /// is free to be registered again.
     public func deleteAccount(of user: UserRecord) async throws {
         let anonymised = DeletedAccount(
-            username: "deleted-" + user.id, displayName: Self.deletedUserName,
+            // `~` is not allowed in usernames: nobody can register this name first and make the
+            // deletion fail on the unique index.
+            username: "~deleted-" + user.id, displayName: Self.deletedUserName,
             // Not a bcrypt hash: no password verifies against it.
             passwordHash: "!deleted")
         try await store.deleteAccount(userId: user.id, anonymised: anonymised, at: clock.now())

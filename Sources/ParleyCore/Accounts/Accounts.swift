@@ -87,7 +87,22 @@ public struct Accounts: Sendable {
         }
         guard let user else { throw ChatError(.unauthorized, "wrong username or password") }
         if user.bannedAt != nil { throw ChatError.forbidden("this account is banned") }
-        return try await openSession(for: user.id)
+        let grant = try await openSession(for: user.id)
+        // bcrypt took a while: a deletion, ban or password change that committed meanwhile
+        // revoked every login but this new one. Checked after the login is stored, so either
+        // that change's revocation or this check sees it.
+        guard let now = try await store.user(id: user.id), now.deletedAt == nil, now.bannedAt == nil,
+            now.passwordHash == user.passwordHash
+        else {
+            try await store.revokeAuthSession(id: Self.loginId(of: grant), at: clock.now())
+            throw ChatError(.unauthorized, "wrong username or password")
+        }
+        return grant
+    }
+
+    /// The login id a grant's refresh token begins with.
+    static func loginId(of grant: TokenGrant) -> String {
+        String(grant.refreshToken.prefix { $0 != "." })
     }
 
     /// Checks a password under the login throttle: the attempt is reserved before bcrypt runs
@@ -97,24 +112,29 @@ public struct Accounts: Sendable {
     private func checkPassword(
         _ password: String, account: String, from address: String?, user find: () async throws -> UserRecord?
     ) async throws -> UserRecord? {
+        // bcrypt reads 72 bytes: a longer password would match by its prefix, so none is valid.
+        // Said before anything is counted or looked up (the same for every account, so it tells
+        // nothing), and a user whose wave-1 password was longer learns what is wrong.
+        guard password.utf8.count <= Self.maxPasswordBytes else {
+            throw ChatError.badRequest("'password' is longer than \(Self.maxPasswordBytes) bytes (UTF-8)")
+        }
         let now = clock.now()
         if let wait = throttle.reserve(account: account, address: address, now: now) {
             metrics.loginThrottled.add()
             throw ChatError(.rateLimited, "too many failed attempts; retry in \((wait + 999) / 1000) s", retryAfterMs: wait)
         }
-        let user = try await find()
-        // bcrypt reads 72 bytes: a longer password would match its own prefix, so none is valid.
-        let fits = password.utf8.count <= Self.maxPasswordBytes
+        let user: UserRecord?
         let matches: Bool
         do {
-            if let user, user.deletedAt == nil, fits {
+            user = try await find()
+            if let user, user.deletedAt == nil {
                 matches = try await hasher.verify(password, against: user.passwordHash)
             } else {
-                if user == nil, fits, let decoyHash { _ = try await hasher.verify(password, against: decoyHash) }
+                if let decoyHash { _ = try await hasher.verify(password, against: decoyHash) }
                 matches = false
             }
         } catch {
-            // Not checked (the hasher is busy): the attempt is not counted against anyone.
+            // Not checked (the store failed, or the hasher is busy): the attempt counts for nobody.
             throttle.release(account: account, address: address, reservedAt: now)
             throw error
         }
@@ -122,7 +142,7 @@ public struct Accounts: Sendable {
             throttle.succeeded(account: account, address: address, reservedAt: now)
             return user
         }
-        throttle.failed(account: account, address: address, now: now)
+        // A failure: it stays counted, here and on the other nodes, as it was reserved.
         metrics.loginFailures.add()
         return nil
     }

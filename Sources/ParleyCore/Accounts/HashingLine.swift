@@ -24,7 +24,13 @@ public final class HashingLine: Sendable {
         var runningDeferrable = 0
         var urgent: [Waiter] = []
         var deferrable: [Waiter] = []
+        /// Checks started while a new hash waited: past `fairness`, the hash goes next, so a
+        /// stream of (even correct) logins cannot starve registrations for ever.
+        var passedOver = 0
     }
+
+    /// Checks that may go ahead of a waiting new hash before it gets the next free slot.
+    static let fairness = 4
 
     let slots: Int
     let deferrableSlots: Int
@@ -96,19 +102,23 @@ public final class HashingLine: Sendable {
         if priority == .deferrable { state.runningDeferrable += 1 }
     }
 
-    /// Frees the slot and hands it to the next waiter: a check first, else a new hash if one may run.
+    /// Frees the slot and hands it to the next waiter: a check first, else a new hash if one
+    /// may run; a new hash passed over `fairness` times goes before the checks.
     private func release(_ priority: Priority) {
         let next = state.withLock { state -> Waiter? in
             state.running -= 1
             if priority == .deferrable { state.runningDeferrable -= 1 }
-            if !state.urgent.isEmpty {
-                let waiter = state.urgent.removeFirst()
-                start(.urgent, &state)
-                return waiter
-            }
-            if !state.deferrable.isEmpty, state.runningDeferrable < deferrableSlots {
+            let hashMayRun = !state.deferrable.isEmpty && state.runningDeferrable < deferrableSlots
+            if hashMayRun, state.urgent.isEmpty || state.passedOver >= Self.fairness {
+                state.passedOver = 0
                 let waiter = state.deferrable.removeFirst()
                 start(.deferrable, &state)
+                return waiter
+            }
+            if !state.urgent.isEmpty {
+                if hashMayRun { state.passedOver += 1 }
+                let waiter = state.urgent.removeFirst()
+                start(.urgent, &state)
                 return waiter
             }
             return nil

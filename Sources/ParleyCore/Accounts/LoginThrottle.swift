@@ -36,8 +36,10 @@ public final class LoginThrottle: Sendable {
     /// Reserves an attempt, atomically: nil when it may proceed (it then counts as a failure
     /// until `succeeded` gives it back); otherwise the ms to wait. Counting before the password
     /// is checked means 40 guesses sent at once get 5 checks, not 40.
+    /// In a cluster the other nodes count the attempt at once too (as a failure; a success
+    /// clears the account there as here), so spreading concurrent guesses over nodes gains nothing.
     func reserve(account: String, address: String?, now: Int64) -> Int64? {
-        failures.withLock { table in
+        let wait = failures.withLock { table -> Int64? in
             var longest: Int64?
             let keys = keys(account: account, address: address)
             for (key, limit) in keys {
@@ -52,12 +54,10 @@ public final class LoginThrottle: Sendable {
             for (key, _) in keys { table[key, default: []].append(now) }
             return nil
         }
+        if wait == nil { peers.withLock { $0 }?(.failed(account: account, address: address, at: now)) }
+        return wait
     }
 
-    /// A reserved attempt failed: the other nodes count it too (this one did when reserving).
-    func failed(account: String, address: String?, now: Int64) {
-        peers.withLock { $0 }?(.failed(account: account, address: address, at: now))
-    }
 
     /// A reserved attempt succeeded: the account's failures are forgotten, and the address gets
     /// its attempt back.

@@ -14,6 +14,10 @@ public struct ChatLimits: Sendable, Equatable {
     public var maxClientIdLength: Int = 128
     /// Largest `data` of a `custom` message, bytes of JSON.
     public var maxCustomBytes: Int = 16_384
+    /// Invitations into groups (users whose `groupAdds` asks for one) per second per inviter,
+    /// and the burst: each notifies someone who did not ask for it.
+    public var invitationRate: Double = 1
+    public var invitationBurst: Double = 200
     /// Most messages one `forward` carries.
     public var maxForwardMessages: Int = 100
     /// Largest stored snapshot of a merged forward, bytes of JSON: beyond, `too_large`.

@@ -14,17 +14,19 @@ public struct TokenBucket: Sendable {
         self.updatedAt = now
     }
 
-    /// Takes a token if one is there; otherwise returns the ms until one will be.
-    public mutating func take(now: Int64) -> Int64? {
+    /// Takes `cost` tokens if they are there; otherwise returns the ms until they will be
+    /// (a cost above the burst never fits: the wait is then for a full bucket).
+    public mutating func take(now: Int64, cost: Double = 1) -> Int64? {
         let elapsed = Double(max(0, now - updatedAt)) / 1000
         tokens = min(burst, tokens + elapsed * rate)
         updatedAt = now
-        if tokens >= 1 {
-            tokens -= 1
+        if tokens >= cost {
+            tokens -= cost
             return nil
         }
         guard rate > 0 else { return Int64.max }
-        return Int64(((1 - tokens) / rate * 1000).rounded(.up))
+        // Clamped: a tiny rate would make the wait too large for an Int64 (a trap).
+        return Int64(min(((min(cost, burst) - tokens) / rate * 1000).rounded(.up), 1e15))
     }
 }
 
@@ -46,20 +48,20 @@ public final class KeyedRateLimit: Sendable {
         self.burst = burst
     }
 
-    /// Nil when `key` may go ahead now; otherwise the ms to wait.
-    public func take(_ key: String, now: Int64) -> Int64? {
+    /// Nil when `key` may go ahead now (`cost` tokens taken); otherwise the ms to wait.
+    public func take(_ key: String, now: Int64, cost: Int = 1) -> Int64? {
         buckets.withLock { all in
             if all.count >= capacity, all[key] == nil { all.removeAll(keepingCapacity: true) }
             var bucket = all[key] ?? TokenBucket(rate: rate, burst: burst, now: now)
-            let wait = bucket.take(now: now)
+            let wait = bucket.take(now: now, cost: Double(cost))
             all[key] = bucket
             return wait
         }
     }
 
-    /// Takes a token for `key`, or throws `rate_limited` with the wait.
-    public func admit(_ key: String, now: Int64) throws {
-        if let wait = take(key, now: now) {
+    /// Takes `cost` tokens for `key`, or throws `rate_limited` with the wait.
+    public func admit(_ key: String, now: Int64, cost: Int = 1) throws {
+        if let wait = take(key, now: now, cost: cost) {
             throw ChatError(.rateLimited, "too many \(what); retry in \(wait) ms", retryAfterMs: wait)
         }
     }

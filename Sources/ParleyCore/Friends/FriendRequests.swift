@@ -111,6 +111,6 @@ extension Chat {
 
     /// Text a user chose, checked against its bound (in characters).
     func boundedText(_ text: String, named name: String, max: Int) throws -> String {
-        try UserText.bounded(text, named: name, max: max)
+        try UserText.text(text, named: name, max: max)
     }
 }

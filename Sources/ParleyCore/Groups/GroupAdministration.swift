@@ -83,6 +83,7 @@ extension Chat {
         try requireIdentifier(userId, named: "userId")
         if userId == caller.userId { throw ChatError.badRequest("you own this group already") }
         guard view.member(userId) != nil else { throw ChatError.notFound("user is not a member of this group") }
+        if try await store.user(id: userId)?.deletedAt != nil { throw ChatError.notFound("user is not a member of this group") }
         let notice = Notice(
             type: NotificationType.groupOwnerChanged, title: "New owner", content: view.group.name,
             actionData: ["groupId": .string(groupId), "userId": .string(userId), "previousOwnerId": .string(caller.userId)])

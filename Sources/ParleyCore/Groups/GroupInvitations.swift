@@ -31,6 +31,13 @@ extension Chat {
         user.groupAdds ?? (user.friendsOnly || limits.friendsOnly ? .friends : .everyone)
     }
 
+    /// Refuses with `rate_limited`, before anything changes, an inviter who would send more
+    /// invitations than their allowance.
+    func admitInvitations(_ count: Int, by inviterId: String) throws {
+        guard count > 0 else { return }
+        try invitations.admit(inviterId, now: clock.now(), cost: count)
+    }
+
     /// Asks users into a group: a pending invitation each, and `group_invitation` to them.
     /// An invitation already pending is left as it is.
     func invite(_ userIds: [String], into group: GroupRecord, by inviterId: String) async throws {
@@ -84,10 +91,20 @@ extension Chat {
         else {
             throw ChatError.notFound("invitation not found")
         }
+        let group = try await liveGroup(invitation.targetId)
         guard invitation.status == .pending else {
             throw ChatError(.conflict, "this invitation was already \(invitation.status.rawValue)")
         }
-        let group = try await liveGroup(invitation.targetId)
+        // The invitation holds only while its inviter could still make it: a member, and an
+        // admin unless the group is open (an inviter kicked or demoted, or a group closed, ends it).
+        if accept {
+            let inviter = try await store.membership(conversationId: group.conversationId, userId: invitation.inviterId ?? "")
+            guard let inviter, group.joinPolicy == .open || inviter.role >= .admin else {
+                _ = try? await store.decideRequest(
+                    id: invitation.id, accept: false, by: caller.userId, at: clock.now(), notices: [], groupCapacity: limits.maxGroupSize)
+                throw ChatError.forbidden("whoever invited you can no longer add members to this group")
+            }
+        }
         var notices: [NewNotification] = []
         if accept {
             let members = try await store.memberIds(conversationId: group.conversationId)

@@ -15,6 +15,7 @@ extension Chat {
         }
         try await requireNotBlocked(adding: candidates, by: caller)
         let (memberIds, invited) = try await admission(of: candidates, by: caller.userId)
+        try admitInvitations(invited.count, by: caller.userId)
         let now = clock.now()
         let group = GroupRecord(
             id: ids.next(), name: name, ownerId: caller.userId, announcement: announcement, joinPolicy: policy,

@@ -23,6 +23,7 @@ extension Chat {
         }
         try await requireNotBlocked(adding: candidates, by: caller)
         let (added, invited) = try await admission(of: candidates, by: caller.userId)
+        try admitInvitations(invited.count, by: caller.userId)
         try await invite(invited, into: view.group, by: caller.userId)
         if added.isEmpty { return MembersAdded(groupId: groupId, added: [], invited: invited) }
         let joined = Notice(

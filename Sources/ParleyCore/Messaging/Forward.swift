@@ -27,6 +27,11 @@ extension Chat {
             }
             return message
         }
+        // Refused before anything is built when the stored contents alone are over the bound.
+        let stored = records.reduce(0) { $0 + ($1.contentType == "forward" ? 0 : $1.content?.utf8.count ?? 0) }
+        if stored > limits.maxForwardBytes {
+            throw ChatError(.tooLarge, "the forwarded messages are over \(stored) bytes; the limit is \(limits.maxForwardBytes)")
+        }
         let names = try await profiles.users(Set(records.map(\.senderId)))
         let snapshots = records.map { message -> JSONValue in
             .object([

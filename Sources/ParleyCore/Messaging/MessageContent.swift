@@ -33,21 +33,21 @@ enum MessageContent {
             schema = [.url("url"), .number("duration", 0.001...3_600), .integer("size", 0...Int64(1) << 40, optional: true),
                       .string("mimeType", max: 128, optional: true)]
         case "file":
-            schema = [.url("url"), .string("name", max: 255), .integer("size", 0...Int64(1) << 40),
+            schema = [.url("url"), .label("name", max: 255), .integer("size", 0...Int64(1) << 40),
                       .string("mimeType", max: 128, optional: true)]
         case "sticker":
             schema = [.string("stickerId", max: 128), .string("packId", max: 128, optional: true), .url("url", optional: true)]
         case "card":
-            schema = [.string("userId", max: limits.maxClientIdLength), .string("displayName", max: 64, optional: true),
+            schema = [.string("userId", max: limits.maxClientIdLength), .label("displayName", max: 64, optional: true),
                       .url("avatar", optional: true)]
         case "location":
-            schema = [.number("latitude", -90...90), .number("longitude", -180...180), .string("name", max: 255, optional: true),
-                      .string("address", max: 1_000, optional: true)]
+            schema = [.number("latitude", -90...90), .number("longitude", -180...180), .label("name", max: 255, optional: true),
+                      .label("address", max: 1_000, optional: true)]
         case "custom":
             schema = [.string("customType", max: 64), .any("data", maxBytes: limits.maxCustomBytes)]
         case "forward":
             schema = [.string("conversationId", max: limits.maxClientIdLength), .ids("messageIds", 1...limits.maxForwardMessages),
-                      .string("title", max: 255, optional: true)]
+                      .label("title", max: 255, optional: true)]
         default:
             throw ChatError.badRequest("unsupported contentType '\(type.prefix(32))'; one of \(clientTypes.joined(separator: ", "))")
         }
@@ -107,6 +107,19 @@ enum MessageContent {
                 if text.isEmpty { throw ChatError.badRequest("'content.\(name)' must not be empty") }
                 if text.unicodeScalars.count > max { throw ChatError.badRequest("'content.\(name)' is longer than \(max) characters") }
                 return value
+            }
+        }
+
+        /// A string shown as a name or label (a file name, a place): as `string`, and free of
+        /// control, invisible and text-direction characters ("invoice\u{202E}fdp.exe").
+        static func label(_ name: String, max: Int, optional: Bool = false) -> Field {
+            let plain = string(name, max: max, optional: optional)
+            return Field(name: name, optional: optional) { value in
+                let checked = try plain.check(Optional(value)) ?? value
+                if case .string(let text) = value, text.unicodeScalars.contains(where: UserText.isDisruptive) {
+                    throw ChatError.badRequest("'content.\(name)' must not contain control, invisible or text-direction characters")
+                }
+                return checked
             }
         }
 

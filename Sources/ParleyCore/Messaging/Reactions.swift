@@ -9,7 +9,7 @@ extension Chat {
         try requireIdentifier(request.messageId, named: "messageId")
         let emoji = request.emoji
         guard !emoji.isEmpty, emoji.utf8.count <= 32, emoji.count <= 4,
-            !emoji.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.properties.generalCategory == .control })
+            !emoji.unicodeScalars.contains(where: { $0.properties.isWhitespace || UserText.isDisruptive($0) })
         else {
             throw ChatError.badRequest("'emoji' must be one emoji (at most 32 bytes, no spaces)")
         }

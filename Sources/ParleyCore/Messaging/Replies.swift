@@ -21,7 +21,8 @@ extension Chat {
     static func preview(_ message: MessageRecord) -> String {
         let content = message.content.map(JSONValue.init(jsonText:))
         if let text = MessageContent.searchableText(type: message.contentType, content: content), !text.isEmpty {
-            return String(text.prefix(200))
+            // Scalars, not Characters: one Character can hold kilobytes of combining marks.
+            return String(String.UnicodeScalarView(text.unicodeScalars.prefix(200)))
         }
         return "[\(message.contentType)]"
     }

@@ -79,15 +79,18 @@ extension Chat {
         return trimmed
     }
 
-    /// Up to 30 characters either side of the first match, HTML-escaped, the match in `<mark>`.
+    /// Up to 30 scalars either side of the first match, HTML-escaped, the match in `<mark>`.
+    /// (Scalars, not Characters: one Character can hold kilobytes of combining marks.)
     static func snippet(of text: String, around query: String) -> String {
+        let scalars = text.unicodeScalars
         guard let match = text.range(of: query, options: [.caseInsensitive, .diacriticInsensitive]) else {
-            return escaped(String(text.prefix(80)))
+            return escaped(String(String.UnicodeScalarView(scalars.prefix(80))))
         }
-        let start = text.index(match.lowerBound, offsetBy: -30, limitedBy: text.startIndex) ?? text.startIndex
-        let end = text.index(match.upperBound, offsetBy: 30, limitedBy: text.endIndex) ?? text.endIndex
-        return (start > text.startIndex ? "…" : "") + escaped(String(text[start..<match.lowerBound])) + "<mark>"
-            + escaped(String(text[match])) + "</mark>" + escaped(String(text[match.upperBound..<end])) + (end < text.endIndex ? "…" : "")
+        let start = scalars.index(match.lowerBound, offsetBy: -30, limitedBy: scalars.startIndex) ?? scalars.startIndex
+        let end = scalars.index(match.upperBound, offsetBy: 30, limitedBy: scalars.endIndex) ?? scalars.endIndex
+        func part(_ range: Range<String.Index>) -> String { escaped(String(String.UnicodeScalarView(scalars[range]))) }
+        return (start > scalars.startIndex ? "…" : "") + part(start..<match.lowerBound) + "<mark>"
+            + part(match) + "</mark>" + part(match.upperBound..<end) + (end < scalars.endIndex ? "…" : "")
     }
 
     private static func escaped(_ text: String) -> String {

@@ -27,6 +27,9 @@ public struct ServerConfiguration: Sendable {
     /// Registrations per second per client address, and burst (each costs a bcrypt hash).
     public var registerRate: Double = 5
     public var registerBurst: Double = 100
+    /// Load balancers whose `X-Forwarded-For` says who the client is (their own addresses);
+    /// none: every peer is the client.
+    public var trustedProxies: [String] = []
     /// Token refreshes per second per client address, and burst.
     public var refreshRate: Double = 1
     public var refreshBurst: Double = 30

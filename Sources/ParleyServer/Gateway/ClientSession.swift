@@ -183,10 +183,12 @@ final class ClientSession: Sendable {
     }
 
     /// Counts a frame of `bytes` as waiting; false (and the connection cut) past either limit.
+    /// The byte limit is on what waits before this frame: one large reply (a full history or
+    /// sync page) to a client that reads is never a reason to cut it off.
     private func reserve(bytes: Int) -> Bool {
         let frames = unwritten.wrappingAdd(1, ordering: .relaxed).newValue
-        let total = unwrittenBytes.wrappingAdd(bytes, ordering: .relaxed).newValue
-        guard frames > queueLimit || total > byteLimit else { return true }
+        let waitingBefore = unwrittenBytes.wrappingAdd(bytes, ordering: .relaxed).newValue - bytes
+        guard frames > queueLimit || waitingBefore >= byteLimit else { return true }
         cutOff()
         return false
     }

@@ -177,11 +177,18 @@ extension Gateway {
         self.userReads = KeyedRateLimit("reads from this account", rate: configuration.readRate, burst: configuration.readBurst)
     }
 
-    /// The per-user message limit, checked after the session's own.
+    /// The per-user limits (messages, reads), checked after the session's own: more sockets
+    /// do not multiply a user's allowance.
     func userLimit(_ command: ClientCommand, session: ClientSession, now: Int64, limits: inout SessionLimits) -> ChatError? {
-        guard case .message = command, let wait = userLimits.take(session.userId, now: now) else { return nil }
+        let limit: KeyedRateLimit
+        switch command {
+        case .message: limit = userLimits
+        case .history, .sync: limit = userReads
+        default: return nil
+        }
+        guard let wait = limit.take(session.userId, now: now) else { return nil }
         limits.rejected()
-        return ChatError(.rateLimited, "too many messages from this account; retry in \(wait) ms", retryAfterMs: wait)
+        return ChatError(.rateLimited, "too many \(limit.what); retry in \(wait) ms", retryAfterMs: wait)
     }
 }
 

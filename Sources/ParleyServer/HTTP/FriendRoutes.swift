@@ -6,6 +6,7 @@ import ParleyProtocol
 struct FriendRoutes {
     let chat: Chat
     let presence: Presence
+    let gateway: Gateway
 
     func add(to router: RouterGroup<ParleyRequestContext>) {
         router.post("friends/requests") { request, context in
@@ -44,7 +45,10 @@ struct FriendRoutes {
         }
         router.get("presence") { request, context in
             let ids = (request.uri.queryParameters.get("userIds") ?? "").split(separator: ",").map(String.init)
-            return JSONBody.response(try await presence.query(ids, for: try context.requireCaller()))
+            // A read like history: one query can cost a store read per user asked about.
+            let caller = try context.requireCaller()
+            try gateway.admit(caller, to: gateway.userReads)
+            return JSONBody.response(try await presence.query(ids, for: caller))
         }
     }
 }

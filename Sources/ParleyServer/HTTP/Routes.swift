@@ -12,6 +12,7 @@ struct Routes {
     let presence: Presence
     let gateway: Gateway
     let tasks: any TaskQueue
+    let addresses: ClientAddress
 
     func add(to router: Router<ParleyRequestContext>) {
         router.add(middleware: ErrorResponses())
@@ -28,15 +29,15 @@ struct Routes {
         let auth = router.group("v1/auth")
         auth.post("register") { request, context in
             let body = try await JSONBody.decode(RegisterRequest.self, from: request, context: context)
-            return JSONBody.response(try await accounts.register(body, from: context.channel.remoteAddress?.ipAddress))
+            return JSONBody.response(try await accounts.register(body, from: addresses.of(request, context: context)))
         }
         auth.post("login") { request, context in
             let body = try await JSONBody.decode(LoginRequest.self, from: request, context: context)
-            return JSONBody.response(try await accounts.login(body, from: context.channel.remoteAddress?.ipAddress))
+            return JSONBody.response(try await accounts.login(body, from: addresses.of(request, context: context)))
         }
         auth.post("refresh") { request, context in
             let body = try await JSONBody.decode(RefreshRequest.self, from: request, context: context)
-            return JSONBody.response(try await accounts.refresh(body, from: context.channel.remoteAddress?.ipAddress))
+            return JSONBody.response(try await accounts.refresh(body, from: addresses.of(request, context: context)))
         }
 
         let authenticated = router.group("v1").add(middleware: Authentication(accounts: accounts))
@@ -47,7 +48,7 @@ struct Routes {
         authenticated.post("auth/password") { request, context in
             let body = try await JSONBody.decode(PasswordChange.self, from: request, context: context)
             return JSONBody.response(try await accounts.changePassword(
-                body, for: try context.requireCaller(), from: context.channel.remoteAddress?.ipAddress))
+                body, for: try context.requireCaller(), from: addresses.of(request, context: context)))
         }
         authenticated.get("users/me") { _, context in
             JSONBody.response(try await chat.ownProfile(of: try context.requireCaller()))
@@ -60,10 +61,12 @@ struct Routes {
             struct Body: Decodable { var password: String }
             let body = try await JSONBody.decode(Body.self, from: request, context: context)
             let user = try await accounts.confirmPassword(
-                body.password, of: try context.requireCaller(), from: context.channel.remoteAddress?.ipAddress)
-            try await chat.leaveEveryGroup(of: user.id)
+                body.password, of: try context.requireCaller(), from: addresses.of(request, context: context))
+            // The account goes first (logins revoked, no new adds or sends can reach it), then the
+            // groups are handed over; a failure there leaves a deleted user, not a live one.
             try await accounts.deleteAccount(of: user)
             try await chat.refreshProfile(user.id)
+            try await chat.leaveEveryGroup(of: user.id)
             return Self.ok
         }
         authenticated.get("users/:userId") { _, context in
@@ -123,7 +126,7 @@ struct Routes {
         }
 
         MessageRoutes(chat: chat, gateway: gateway).add(to: authenticated)
-        FriendRoutes(chat: chat, presence: presence).add(to: authenticated)
+        FriendRoutes(chat: chat, presence: presence, gateway: gateway).add(to: authenticated)
         GroupRoutes(chat: chat).add(to: authenticated)
 
         // Accepted upgrades never reach the router (`SessionChannel` runs them); what does is a

@@ -55,6 +55,18 @@ extension ParleyClient {
         try await call("PATCH", "v1/users/me", body: update, as: UserProfile.self)
     }
 
+    /// This user's profile with their settings (`friendsOnly`, `groupAdds`, `presenceVisibility`).
+    public func ownProfile() async throws -> UserProfile {
+        try await call("GET", "v1/users/me", as: UserProfile.self)
+    }
+
+    /// Deletes this account (the server keeps the messages it sent, anonymised); the client is
+    /// signed out by the server's `kicked` (`account_deleted`) and should be stopped.
+    public func deleteAccount(password: String) async throws {
+        struct Body: Encodable, Sendable { var password: String }
+        try await change("DELETE", "v1/users/me", body: Body(password: password))
+    }
+
     // MARK: Groups
 
     public func createGroup(_ request: CreateGroup) async throws -> GroupCreated {
@@ -71,6 +83,17 @@ extension ParleyClient {
 
     public func invite(_ userIds: [String], to groupId: String) async throws -> MembersAdded {
         try await call("POST", "v1/groups/\(groupId)/members", body: InviteMembers(userIds: userIds), as: MembersAdded.self)
+    }
+
+    /// This user's pending invitations into groups (from people their `groupAdds` setting does
+    /// not let add them directly).
+    public func groupInvitations() async throws -> [GroupInvitation] {
+        try await call("GET", "v1/group-invitations", as: GroupInvitationList.self).invitations
+    }
+
+    /// Accepts (joins the group) or rejects an invitation.
+    public func answerInvitation(_ invitationId: String, accept: Bool) async throws -> InvitationReceipt {
+        try await call("POST", "v1/group-invitations/\(invitationId)/\(accept ? "accept" : "reject")", as: InvitationReceipt.self)
     }
 
     /// Removes a member; with this user's own id, leaves the group.

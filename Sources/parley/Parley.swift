@@ -30,8 +30,8 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("max-text-length"), help: "Longest text message, characters (env PARLEY_MAX_TEXT_LENGTH).") var maxTextLength: Int?
     @Option(name: .customLong("outbound-queue"), help: "Frames queued per session before a slow consumer is cut off (env PARLEY_OUTBOUND_QUEUE).") var outboundQueue: Int?
     @Option(name: .customLong("outbound-queue-bytes"), help: "Bytes queued per session before a slow consumer is cut off, ≥ 65536 (env PARLEY_OUTBOUND_QUEUE_BYTES, default 4 MiB).") var outboundQueueBytes: Int?
-    @Option(name: .customLong("read-rate"), help: "history/sync requests per second per session; history, sync, search per user over HTTP (env PARLEY_READ_RATE, default 20).") var readRate: Double?
-    @Option(name: .customLong("read-burst"), help: "Read burst (env PARLEY_READ_BURST, default 100).") var readBurst: Double?
+    @Option(name: .customLong("read-rate"), help: "history/sync requests per second per session; history, sync, search per user over HTTP (env PARLEY_READ_RATE, default 30).") var readRate: Double?
+    @Option(name: .customLong("read-burst"), help: "Read burst (env PARLEY_READ_BURST, default 300).") var readBurst: Double?
     @Option(name: .customLong("register-rate"), help: "Registrations per second per client address (env PARLEY_REGISTER_RATE, default 5).") var registerRate: Double?
     @Option(name: .customLong("register-burst"), help: "Registration burst per client address (env PARLEY_REGISTER_BURST, default 100).") var registerBurst: Double?
     @Option(name: .customLong("refresh-rate"), help: "Token refreshes per second per client address (env PARLEY_REFRESH_RATE, default 1).") var refreshRate: Double?

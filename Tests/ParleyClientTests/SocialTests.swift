@@ -45,6 +45,38 @@ struct SocialTests {
     }
 }
 
+extension SocialTests {
+    @Test func aPrivateUserIsInvitedAndAnAccountCanBeDeleted() async throws {
+        let node = TestNode()
+        try await node.start()
+        let carol = try await node.register(TestNode.uniqueName("carol")), dave = try await node.register(TestNode.uniqueName("dave"))
+        let daveLog = EventLog(dave)
+        await dave.start()
+        let daveId = try #require(await dave.userId)
+
+        #expect(try await dave.updateProfile(ProfileUpdate(groupAdds: "nobody")).groupAdds == "nobody")
+        #expect(try await dave.ownProfile().presenceVisibility == "contacts")
+        let group = try await carol.createGroup(CreateGroup(name: "ask first", memberIds: [daveId]))
+        #expect(group.invited == [daveId])
+        try await daveLog.waitUntil { log in
+            await log.notifications.contains { $0.notificationType == NotificationType.groupInvitation }
+        }
+        let invitation = try #require(try await dave.groupInvitations().first)
+        #expect(invitation.groupId == group.groupId)
+        #expect(try await dave.answerInvitation(invitation.invitationId, accept: true).status == "accepted")
+        #expect(try await carol.group(group.groupId).members.map(\.userId).contains(daveId))
+
+        // Deleting the account ends the session: the server kicks it.
+        try await dave.deleteAccount(password: "correct horse")
+        try await daveLog.waitUntil { log in
+            await log.events.contains { if case .kicked(let reason) = $0 { reason == "account_deleted" } else { false } }
+        }
+        #expect(try await carol.group(group.groupId).members.map(\.userId) == [try #require(await carol.userId)])
+        await dave.stop()
+        await node.remove()
+    }
+}
+
 extension EventLog {
     var notifications: [NotificationPayload] {
         events.compactMap { if case .notification(let n) = $0 { n } else { nil } }

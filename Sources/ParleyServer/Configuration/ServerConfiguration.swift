@@ -22,8 +22,8 @@ public struct ServerConfiguration: Sendable {
     public var outboundQueueBytes = 4 << 20
     /// `history` and `sync` requests per second per session (and, over HTTP, history, sync,
     /// search and the conversation list per user), and the burst allowed above it.
-    public var readRate: Double = 20
-    public var readBurst: Double = 100
+    public var readRate: Double = 30
+    public var readBurst: Double = 300
     /// Registrations per second per client address, and burst (each costs a bcrypt hash).
     public var registerRate: Double = 5
     public var registerBurst: Double = 100

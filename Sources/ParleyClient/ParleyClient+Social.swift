@@ -157,3 +157,33 @@ extension ParleyClient {
         _ = try await request("presence", PresenceUpdate(status: status))
     }
 }
+
+/// Offline push: this device's token and the user's push settings (see docs/protocol.md).
+extension ParleyClient {
+    /// Registers this device's token (an APNs or FCM token, an e-mail address for `email`);
+    /// registering the same token again updates it. It ends with this login (logout).
+    public func registerPushToken(
+        provider: String, token: String, deviceId: String? = nil, sandbox: Bool? = nil
+    ) async throws -> PushTokenRegistered {
+        try await http.call(
+            "POST", "v1/push/tokens",
+            body: PushTokenRegistration(provider: provider, token: token, deviceId: deviceId ?? configuration.deviceId, sandbox: sandbox),
+            token: try await accessToken(), as: PushTokenRegistered.self)
+    }
+
+    public func pushTokens() async throws -> [PushTokenInfo] {
+        try await http.call("GET", "v1/push/tokens", token: try await accessToken(), as: PushTokenList.self).tokens
+    }
+
+    public func deletePushToken(_ tokenId: String) async throws {
+        _ = try await http.call("DELETE", "v1/push/tokens/\(tokenId)", token: try await accessToken(), as: StatusReply.self)
+    }
+
+    public func pushSettings() async throws -> PushSettings {
+        try await http.call("GET", "v1/push/settings", token: try await accessToken(), as: PushSettings.self)
+    }
+
+    public func updatePushSettings(_ update: PushSettingsUpdate) async throws -> PushSettings {
+        try await http.call("PATCH", "v1/push/settings", body: update, token: try await accessToken(), as: PushSettings.self)
+    }
+}

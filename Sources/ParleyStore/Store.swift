@@ -24,7 +24,7 @@ public protocol Store: Sendable {
 
     /// Deletes an account in one transaction: the user record stays for their messages, with
     /// `change` applied (anonymised) and `deletedAt` set; every login is revoked; friendships,
-    /// blocks both ways and pending requests go. Memberships stay (private chats keep their two
+    /// blocks both ways, pending requests and push tokens go. Memberships stay (private chats keep their two
     /// members; groups are left by the caller, as ownership must pass first).
     func deleteAccount(userId: String, anonymised change: DeletedAccount, at: Int64) async throws
 
@@ -143,6 +143,22 @@ public protocol Store: Sendable {
     func appendNotifications(_ notifications: [NewNotification]) async throws -> [NotificationRecord]
     /// Notifications after `seq`, ascending, at most `limit`; and the user's latest inbox seq.
     func notifications(userId: String, after seq: Int64, limit: Int) async throws -> NotificationPage
+
+    // MARK: Push tokens and settings
+
+    /// Stores a device's push token. A token is one row per (provider, token): registering it
+    /// again updates it in place (same id), and one registered by another user moves to this
+    /// one (a phone that changed hands). Returns the stored record.
+    func savePushToken(_ token: PushTokenRecord) async throws -> PushTokenRecord
+    /// The push tokens of users, oldest first.
+    func pushTokens(userIds: [String]) async throws -> [PushTokenRecord]
+    /// Removes a token of the user's; false if they have none with that id.
+    func deletePushToken(id: String, userId: String) async throws -> Bool
+    /// Removes the tokens one login of a user registered (a logout), or all of the user's (nil).
+    func deletePushTokens(userId: String, loginId: String?) async throws
+    /// A user's push settings (the defaults when never set).
+    func pushSettings(userId: String) async throws -> PushSettingsRecord
+    func savePushSettings(userId: String, _ settings: PushSettingsRecord) async throws
 
     // MARK: Tasks (the durable work queue of a node without NATS)
 

@@ -55,6 +55,7 @@ struct AccountStoreTests {
             let store = subject.store
             for id in ["1", "2", "3"] { try await store.createUser(Fixture.user(id)) }
             try await store.createAuthSession(AuthSessionRecord(id: "s1", userId: "1", refreshTokenHash: "h1", expiresAt: 10, createdAt: 1))
+            _ = try await store.savePushToken(PushTokenRecord(id: "p1", userId: "1", provider: "fcm", token: "t", deviceId: "d", createdAt: 1))
             _ = try await store.createRequest(
                 RequestRecord(id: "r1", kind: .friend, fromId: "1", targetId: "2", message: "", createdAt: 5), notices: [])
             _ = try await store.decideRequest(id: "r1", accept: true, by: "2", at: 6, notices: [], groupCapacity: 10)
@@ -70,6 +71,7 @@ struct AccountStoreTests {
             #expect(try await store.friends(of: "2").isEmpty)
             #expect(try await store.blockers(of: "1").isEmpty)
             #expect(try await store.request(id: "r2")?.status == .rejected)
+            #expect(try await store.pushTokens(userIds: ["1"]).isEmpty, "no push for a deleted account")
         }
     }
 

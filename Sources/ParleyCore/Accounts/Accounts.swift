@@ -176,6 +176,7 @@ public struct Accounts: Sendable {
 
     private func endAllLogins(of userId: String, reason: String, message: String) async throws {
         try await store.revokeAuthSessions(userId: userId, at: clock.now())
+        try await store.deletePushTokens(userId: userId, loginId: nil)
         await bus.publish(.disconnect(Disconnect(
             userId: userId, finalFrame: frames.kicked(reason: reason, message: message), closeCode: CloseCodes.kicked, reason: reason)))
     }
@@ -251,6 +252,8 @@ public struct Accounts: Sendable {
     public func logout(_ caller: Caller) async throws {
         guard let sid = caller.authSessionId else { return }
         try await revoke(authSessionId: sid, userId: caller.userId, reason: "logout")
+        // A device that logged out must not light up for this user any more.
+        try await store.deletePushTokens(userId: caller.userId, loginId: sid)
     }
 
     /// The caller an access token stands for, if it is valid and its login is not revoked.

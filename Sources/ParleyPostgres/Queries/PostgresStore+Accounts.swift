@@ -151,6 +151,7 @@ extension PostgresStore {
                 "UPDATE auth_sessions SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL", [.integer(time), .text(userId)])
             try await sql.run("DELETE FROM friendships WHERE user_id = $1 OR friend_id = $1", [.text(userId)])
             try await sql.run("DELETE FROM blocks WHERE user_id = $1 OR blocked_id = $1", [.text(userId)])
+            try await sql.run("DELETE FROM push_tokens WHERE user_id = $1", [.text(userId)])
             try await sql.run(
                 "UPDATE requests SET status = 'rejected', decided_at = $1 WHERE status = 'pending' AND (from_id = $2 OR target_id = $2)",
                 [.integer(time), .text(userId)])

@@ -347,6 +347,28 @@ enum PostgresMigrations {
         END;
         $$ LANGUAGE plpgsql;
         """),
+        (9, """
+        CREATE TABLE push_tokens (
+            id TEXT PRIMARY KEY,
+            user_id TEXT NOT NULL,
+            provider TEXT NOT NULL,
+            token TEXT NOT NULL,
+            device_id TEXT NOT NULL,
+            sandbox BOOLEAN NOT NULL DEFAULT FALSE,
+            login_id TEXT,
+            created_at BIGINT NOT NULL,
+            UNIQUE (provider, token)
+        );
+        CREATE INDEX push_tokens_user ON push_tokens (user_id);
+        CREATE TABLE push_settings (
+            user_id TEXT PRIMARY KEY,
+            enabled BOOLEAN NOT NULL,
+            preview BOOLEAN NOT NULL,
+            quiet_start BIGINT,
+            quiet_end BIGINT,
+            time_zone TEXT
+        );
+        """),
     ]
 
     static var latest: Int { all.map(\.version).max() ?? 0 }

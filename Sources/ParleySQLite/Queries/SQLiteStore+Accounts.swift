@@ -156,6 +156,7 @@ extension SQLiteStore {
             try db.run("UPDATE auth_sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL", [.integer(time)] + user)
             try db.run("DELETE FROM friendships WHERE user_id = ?1 OR friend_id = ?1", user)
             try db.run("DELETE FROM blocks WHERE user_id = ?1 OR blocked_id = ?1", user)
+            try db.run("DELETE FROM push_tokens WHERE user_id = ?", user)
             try db.run(
                 "UPDATE requests SET status = 'rejected', decided_at = ? WHERE status = 'pending' AND (from_id = ?2 OR target_id = ?2)",
                 [.integer(time)] + user)

@@ -178,6 +178,28 @@ enum Migrations {
         ALTER TABLE users ADD COLUMN deleted_at INTEGER;
         ALTER TABLE requests ADD COLUMN inviter_id TEXT;
         """),
+        (8, """
+        CREATE TABLE push_tokens (
+            id TEXT PRIMARY KEY,
+            user_id TEXT NOT NULL,
+            provider TEXT NOT NULL,
+            token TEXT NOT NULL,
+            device_id TEXT NOT NULL,
+            sandbox INTEGER NOT NULL DEFAULT 0,
+            login_id TEXT,
+            created_at INTEGER NOT NULL,
+            UNIQUE (provider, token)
+        ) WITHOUT ROWID;
+        CREATE INDEX push_tokens_user ON push_tokens (user_id);
+        CREATE TABLE push_settings (
+            user_id TEXT PRIMARY KEY,
+            enabled INTEGER NOT NULL,
+            preview INTEGER NOT NULL,
+            quiet_start INTEGER,
+            quiet_end INTEGER,
+            time_zone TEXT
+        ) WITHOUT ROWID;
+        """),
     ]
 
     static var latest: Int { all.map(\.version).max() ?? 0 }

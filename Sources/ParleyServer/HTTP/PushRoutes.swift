@@ -1,0 +1,29 @@
+import Hummingbird
+import ParleyCore
+import ParleyProtocol
+
+/// Offline push: devices' tokens and the user's settings (see docs/protocol.md).
+struct PushRoutes {
+    let chat: Chat
+
+    func add(to router: RouterGroup<ParleyRequestContext>) {
+        router.post("push/tokens") { request, context in
+            let body = try await JSONBody.decode(PushTokenRegistration.self, from: request, context: context)
+            return JSONBody.response(try await chat.registerPushToken(body, for: try context.requireCaller()))
+        }
+        router.get("push/tokens") { _, context in
+            JSONBody.response(try await chat.pushTokens(for: try context.requireCaller()))
+        }
+        router.delete("push/tokens/:tokenId") { _, context in
+            try await chat.deletePushToken(try context.parameters.require("tokenId"), for: try context.requireCaller())
+            return Routes.ok
+        }
+        router.get("push/settings") { _, context in
+            JSONBody.response(try await chat.pushSettings(for: try context.requireCaller()))
+        }
+        router.patch("push/settings") { request, context in
+            let body = try await JSONBody.decode(PushSettingsUpdate.self, from: request, context: context)
+            return JSONBody.response(try await chat.updatePushSettings(body, for: try context.requireCaller()))
+        }
+    }
+}

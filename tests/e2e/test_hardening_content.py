@@ -205,3 +205,26 @@ def test_an_overlong_request_id_is_refused_and_not_echoed(server, request_id):
     socket.send({"type": "ping", "requestId": "r" * 128})
     pong = socket.expect(lambda f: f["type"] in ("error", "pong"))
     assert pong["type"] == "pong" and pong["requestId"] == "r" * 128, pong
+
+
+def test_custom_data_is_bounded_in_depth_so_history_can_always_be_sent(server):
+    """Foundation reads JSON 512 levels deep and writes 511: content nested near that could be
+    stored and never sent again (every history page holding it failed to encode)."""
+    alice, bob = server.register(), server.register()
+
+    def nested(levels):
+        value = "bottom"
+        for _ in range(levels):
+            value = [value]
+        return value
+
+    def send(levels):
+        return alice.post("/v1/messages", {"receiverId": bob.id, "contentType": "custom", "localId": uuid.uuid4().hex,
+                                           "content": {"customType": "deep", "data": nested(levels)}})
+
+    deep = send(500)
+    assert deep.status_code == 400 and "nested" in deep.json()["error"]["message"], deep.text
+    fine = send(31)
+    assert fine.status_code == 200, fine.text
+    page = bob.get(f"/v1/conversations/{fine.json()['conversationId']}/messages")
+    assert page.status_code == 200 and page.json()["messages"][-1]["content"]["data"] == nested(31)

@@ -181,7 +181,24 @@ enum MessageContent {
             Field(name: name, optional: true) { value in
                 let size = value.jsonText.utf8.count
                 if size > maxBytes { throw ChatError(.tooLarge, "'content.\(name)' is \(size) bytes; the limit is \(maxBytes)") }
+                // Foundation reads JSON 512 levels deep but writes only 511: a message nested near
+                // that could be stored and then never sent again (every history page holding it
+                // would fail to encode). Found while writing the fuzz targets.
+                if depth(of: value) > maxDepth {
+                    throw ChatError.badRequest("'content.\(name)' is nested more than \(maxDepth) levels deep")
+                }
                 return value
+            }
+        }
+
+        /// The deepest nesting any JSON a client sends inside content may have.
+        static let maxDepth = 32
+
+        static func depth(of value: JSONValue) -> Int {
+            switch value {
+            case .array(let items): 1 + (items.map(depth(of:)).max() ?? 0)
+            case .object(let fields): 1 + (fields.values.map(depth(of:)).max() ?? 0)
+            default: 0
             }
         }
     }

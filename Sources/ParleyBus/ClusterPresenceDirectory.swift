@@ -42,6 +42,10 @@ public final class ClusterPresenceDirectory: PresenceDirectory {
     private let state = Mutex(State())
     /// This process, in the liveness key (a restarted node is another instance).
     private let instance = UUID().uuidString
+    /// Set by `leave`: no heartbeat may write the liveness key again after it was emptied (the
+    /// heartbeat service outlives the drain by a moment, and its beat made a successor wait).
+    /// Held while the liveness key is written, so a beat cannot slip in after the leave.
+    private let left = Mutex(false)
 
     public init(jetStream: JetStream, node: Int, maxAge: Duration, logger: Logger) {
         self.jetStream = jetStream
@@ -93,7 +97,10 @@ public final class ClusterPresenceDirectory: PresenceDirectory {
     /// This node is leaving (graceful shutdown): the others drop it now, and a successor with
     /// its id need not wait.
     public func leave() async {
-        try? jetStream.client.publish(Self.subject(.node(node)), payload: ByteBuffer())
+        left.withLock { left in
+            left = true
+            try? jetStream.client.publish(Self.subject(.node(node)), payload: ByteBuffer())
+        }
         try? await jetStream.client.flush(timeout: .seconds(2))
     }
 
@@ -229,7 +236,11 @@ public final class ClusterPresenceDirectory: PresenceDirectory {
             return (state.own, changes)
         }
         do {
-            try jetStream.client.publish(Self.subject(.node(node)), payload: beat())
+            let gone = try left.withLock { left -> Bool in
+                if !left { try jetStream.client.publish(Self.subject(.node(node)), payload: beat()) }
+                return left
+            }
+            if gone { return }
             for (userId, devices) in own {
                 try jetStream.client.publish(Self.subject(.user(userId, node)), payload: Self.encode(devices))
             }

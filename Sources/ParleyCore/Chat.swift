@@ -86,6 +86,16 @@ public struct Chat: Sendable {
         }
     }
 
+    /// A device id as sessions announce it (and push tokens name it): 1 to `maxLength`
+    /// characters of ASCII letters, digits, `-`, `_`, `.`, `:`.
+    public static func requireDeviceId(_ deviceId: String, maxLength: Int) throws {
+        guard !deviceId.isEmpty, deviceId.utf8.count <= maxLength,
+            deviceId.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || $0.properties.numericType != nil || "-_.:".unicodeScalars.contains($0)) })
+        else {
+            throw ChatError.badRequest("'deviceId' must be 1 to \(maxLength) characters of letters, digits, '-', '_', '.', ':'")
+        }
+    }
+
     /// Forgets the cached members of a group (its membership changed, here or on another node).
     public func forgetRoster(_ conversationId: String) {
         rosters.invalidate(conversationId)

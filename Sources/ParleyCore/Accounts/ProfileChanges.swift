@@ -27,14 +27,11 @@ extension Chat {
         guard let user = try await store.updateProfile(userId: caller.userId, change) else {
             throw ChatError.notFound("user not found")
         }
-        if change.displayName != nil || change.avatar != nil {
-            // Every node's copy goes (this one's first, through the bus), then this node keeps the new one.
-            await bus.publish(.profileChanged(userId: user.id))
-        }
+        let shown = change.displayName != nil || change.avatar != nil
+        // Every node's copy goes (this one's first, through the bus), then this node keeps the new one.
+        if shown { await bus.publish(.profileChanged(userId: user.id)) }
         profiles.update(user)
-        if change.displayName != nil || change.avatar != nil {
-            await tellFriends(about: user)
-        }
+        if shown { await tellFriends(about: user) }
         return ownProfile(user)
     }
 

@@ -83,6 +83,16 @@ extension Chat {
         await deliver(records)
     }
 
+    /// What joining, adding to or accepting into a full group answers.
+    var groupIsFull: ChatError { ChatError(.conflict, "a group has at most \(limits.maxGroupSize) members") }
+
+    /// Ends a pending join request or invitation without telling anyone (a full group, an
+    /// inviter who may no longer invite). Best effort: if it fails, the request stays pending.
+    func dropRequest(_ id: String, by deciderId: String) async {
+        _ = try? await store.decideRequest(
+            id: id, accept: false, by: deciderId, at: clock.now(), notices: [], groupCapacity: limits.maxGroupSize)
+    }
+
     func groupName(_ text: String) throws -> String {
         try UserText.name(text, named: "name", max: limits.maxGroupNameLength)
     }

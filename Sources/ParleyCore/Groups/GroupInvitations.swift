@@ -44,7 +44,6 @@ extension Chat {
         guard !userIds.isEmpty else { return }
         let inviterName = try await profiles.user(inviterId)?.displayName ?? "Someone"
         for userId in userIds {
-            if try await store.pendingRequest(kind: .groupInvitation, fromId: userId, targetId: group.id) != nil { continue }
             let invitation = RequestRecord(
                 id: ids.next(), kind: .groupInvitation, fromId: userId, targetId: group.id, message: "", createdAt: clock.now(),
                 inviterId: inviterId)
@@ -60,7 +59,7 @@ extension Chat {
             do {
                 await deliver(try await store.createRequest(invitation, notices: address(notice, to: [userId])))
             } catch StoreError.duplicate {
-                continue  // Invited at the same moment by someone else.
+                continue  // Pending already (the unique index on pending requests says so).
             }
         }
     }
@@ -95,18 +94,15 @@ extension Chat {
         guard invitation.status == .pending else {
             throw ChatError(.conflict, "this invitation was already \(invitation.status.rawValue)")
         }
-        // The invitation holds only while its inviter could still make it: a member, and an
-        // admin unless the group is open (an inviter kicked or demoted, or a group closed, ends it).
-        if accept {
-            let inviter = try await store.membership(conversationId: group.conversationId, userId: invitation.inviterId ?? "")
-            guard let inviter, group.joinPolicy == .open || inviter.role >= .admin else {
-                _ = try? await store.decideRequest(
-                    id: invitation.id, accept: false, by: caller.userId, at: clock.now(), notices: [], groupCapacity: limits.maxGroupSize)
-                throw ChatError.forbidden("whoever invited you can no longer add members to this group")
-            }
-        }
         var notices: [NewNotification] = []
         if accept {
+            // The invitation holds only while its inviter could still make it: a member, and an
+            // admin unless the group is open (an inviter kicked or demoted, or a group closed, ends it).
+            let inviter = try await store.membership(conversationId: group.conversationId, userId: invitation.inviterId ?? "")
+            guard let inviter, group.joinPolicy == .open || inviter.role >= .admin else {
+                await dropRequest(invitation.id, by: caller.userId)
+                throw ChatError.forbidden("whoever invited you can no longer add members to this group")
+            }
             let members = try await store.memberIds(conversationId: group.conversationId)
             let notice = Notice(
                 type: NotificationType.groupMemberJoined, title: "New member", content: group.name,
@@ -123,7 +119,7 @@ extension Chat {
                 id: invitation.id, accept: accept, by: caller.userId, at: clock.now(), notices: notices,
                 groupCapacity: limits.maxGroupSize)
         } catch StoreError.full {
-            throw ChatError(.conflict, "a group has at most \(limits.maxGroupSize) members")
+            throw groupIsFull
         } catch StoreError.notFound {
             throw ChatError.notFound("group not found")
         }

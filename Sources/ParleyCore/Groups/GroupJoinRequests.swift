@@ -39,8 +39,7 @@ extension Chat {
                 return try await settle(request, in: group, accept: true, by: caller.userId, members: members)
             } catch let error as ChatError where error.code == .conflict {
                 // Full: the request must not stay pending (a later try would find it and wait).
-                _ = try? await store.decideRequest(
-                    id: request.id, accept: false, by: caller.userId, at: clock.now(), notices: [], groupCapacity: limits.maxGroupSize)
+                await dropRequest(request.id, by: caller.userId)
                 throw error
             }
         }
@@ -59,7 +58,7 @@ extension Chat {
             throw ChatError(.conflict, "this request was already \(request.status.rawValue)")
         }
         if accept, view.members.count + 1 > limits.maxGroupSize {
-            throw ChatError(.conflict, "a group has at most \(limits.maxGroupSize) members")
+            throw groupIsFull
         }
         return try await settle(request, in: view.group, accept: accept, by: caller.userId, members: view.members)
     }
@@ -91,7 +90,7 @@ extension Chat {
             decided = try await store.decideRequest(
                 id: request.id, accept: accept, by: deciderId, at: clock.now(), notices: notices, groupCapacity: limits.maxGroupSize)
         } catch StoreError.full {
-            throw ChatError(.conflict, "a group has at most \(limits.maxGroupSize) members")
+            throw groupIsFull
         }
         guard let records = decided else {
             throw ChatError(.conflict, "this request was already decided")

@@ -19,7 +19,7 @@ extension Chat {
         let candidates = try await existingUsers(request.userIds, named: "userIds").filter { !current.contains($0) }
         if candidates.isEmpty { return MembersAdded(groupId: groupId, added: []) }
         if current.count + candidates.count > limits.maxGroupSize {
-            throw ChatError(.conflict, "a group has at most \(limits.maxGroupSize) members")
+            throw groupIsFull
         }
         try await requireNotBlocked(adding: candidates, by: caller)
         let (added, invited) = try await admission(of: candidates, by: caller.userId)
@@ -38,7 +38,7 @@ extension Chat {
         do {
             try await apply(.addMembers(added, capacity: limits.maxGroupSize), to: view.group, notices: notices)
         } catch StoreError.full {
-            throw ChatError(.conflict, "a group has at most \(limits.maxGroupSize) members")
+            throw groupIsFull
         }
         return MembersAdded(groupId: groupId, added: added, invited: invited)
     }

@@ -19,7 +19,7 @@ extension Chat {
         }
         let token = registration.token.trimmingCharacters(in: .whitespaces)
         try Self.requirePushToken(token, provider: registration.provider)
-        try requireIdentifier(registration.deviceId, named: "deviceId")
+        try Self.requireDeviceId(registration.deviceId, maxLength: limits.maxClientIdLength)
         if registration.sandbox == true, registration.provider != "apns" {
             throw ChatError.badRequest("'sandbox' is for apns tokens only")
         }

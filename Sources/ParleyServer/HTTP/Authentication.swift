@@ -57,11 +57,7 @@ extension DeviceIdentity {
     init(caller: Caller, query uri: URI, maxIdLength: Int) throws {
         let query = uri.queryParameters
         let deviceId = query.get("deviceId") ?? "anonymous-\(caller.authSessionId ?? caller.userId)"
-        guard !deviceId.isEmpty, deviceId.utf8.count <= maxIdLength,
-            deviceId.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || $0.properties.numericType != nil || "-_.:".unicodeScalars.contains($0)) })
-        else {
-            throw ChatError.badRequest("'deviceId' must be 1 to \(maxIdLength) characters of letters, digits, '-', '_', '.', ':'")
-        }
+        try Chat.requireDeviceId(deviceId, maxLength: maxIdLength)
         let platform = query.get("platform") ?? Platform.web.rawValue
         guard Platform(rawValue: platform) != nil else {
             throw ChatError.badRequest("'platform' must be one of \(Platform.allCases.map(\.rawValue).joined(separator: ", "))")

@@ -148,8 +148,10 @@ public protocol Store: Sendable {
 
     /// Stores a device's push token. A token is one row per (provider, token): registering it
     /// again updates it in place (same id), and one registered by another user moves to this
-    /// one (a phone that changed hands). Returns the stored record.
-    func savePushToken(_ token: PushTokenRecord) async throws -> PushTokenRecord
+    /// one (a phone that changed hands). A new token for a user who has `limit` already throws
+    /// `StoreError.full` (checked in the transaction: concurrent registrations cannot pass it).
+    /// Returns the stored record.
+    func savePushToken(_ token: PushTokenRecord, limit: Int) async throws -> PushTokenRecord
     /// The push tokens of users, oldest first.
     func pushTokens(userIds: [String]) async throws -> [PushTokenRecord]
     /// Removes a token of the user's; false if they have none with that id.

@@ -55,7 +55,7 @@ struct AccountStoreTests {
             let store = subject.store
             for id in ["1", "2", "3"] { try await store.createUser(Fixture.user(id)) }
             try await store.createAuthSession(AuthSessionRecord(id: "s1", userId: "1", refreshTokenHash: "h1", expiresAt: 10, createdAt: 1))
-            _ = try await store.savePushToken(PushTokenRecord(id: "p1", userId: "1", provider: "fcm", token: "t", deviceId: "d", createdAt: 1))
+            _ = try await store.savePushToken(PushTokenRecord(id: "p1", userId: "1", provider: "fcm", token: "t", deviceId: "d", createdAt: 1), limit: 20)
             _ = try await store.createRequest(
                 RequestRecord(id: "r1", kind: .friend, fromId: "1", targetId: "2", message: "", createdAt: 5), notices: [])
             _ = try await store.decideRequest(id: "r1", accept: true, by: "2", at: 6, notices: [], groupCapacity: 10)

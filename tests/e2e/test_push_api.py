@@ -89,3 +89,15 @@ def test_bad_quiet_hours_are_refused(server, quiet, field):
     user = server.register()
     error = user.refused("PATCH", "/v1/push/settings", {"quietHours": quiet}, status=400, code="bad_request")
     assert field in error["message"]
+
+
+def test_forty_registrations_at_once_keep_the_bound(server):
+    from concurrent.futures import ThreadPoolExecutor
+    import requests
+    user = server.register()
+    url, headers = server.http + "/v1/push/tokens", {"Authorization": f"Bearer {user.token}"}
+    with ThreadPoolExecutor(40) as pool:
+        codes = list(pool.map(lambda i: requests.post(url, json={"provider": "fcm", "token": f"burst-{i}", "deviceId": f"d{i}"},
+                                                      headers=headers, timeout=30).status_code, range(40)))
+    assert sorted(set(codes)) == [200, 409] and codes.count(200) == 20, codes
+    assert len(user.ok("GET", "/v1/push/tokens")["tokens"]) == 20

@@ -23,14 +23,17 @@ extension Chat {
         if registration.sandbox == true, registration.provider != "apns" {
             throw ChatError.badRequest("'sandbox' is for apns tokens only")
         }
-        let mine = try await store.pushTokens(userIds: [caller.userId])
-        if mine.count >= Self.maxPushTokensPerUser, !mine.contains(where: { $0.provider == registration.provider && $0.token == token }) {
+        do {
+            let stored = try await store.savePushToken(
+                PushTokenRecord(
+                    id: ids.next(), userId: caller.userId, provider: registration.provider, token: token,
+                    deviceId: registration.deviceId, sandbox: registration.sandbox ?? false, loginId: caller.authSessionId,
+                    createdAt: clock.now()),
+                limit: Self.maxPushTokensPerUser)
+            return PushTokenRegistered(tokenId: stored.id)
+        } catch StoreError.full {
             throw ChatError(.conflict, "a user holds at most \(Self.maxPushTokensPerUser) push tokens; delete one first")
         }
-        let stored = try await store.savePushToken(PushTokenRecord(
-            id: ids.next(), userId: caller.userId, provider: registration.provider, token: token, deviceId: registration.deviceId,
-            sandbox: registration.sandbox ?? false, loginId: caller.authSessionId, createdAt: clock.now()))
-        return PushTokenRegistered(tokenId: stored.id)
     }
 
     /// A token's shape per provider: device tokens are printable ASCII without spaces (APNs:

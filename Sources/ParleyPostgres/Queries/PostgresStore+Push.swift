@@ -9,11 +9,17 @@ extension PostgresStore {
             deviceId: try row.text(4), sandbox: try row.bool(5), loginId: try row.optionalText(6), createdAt: try row.int(7))
     }
 
-    public func savePushToken(_ token: PushTokenRecord) async throws -> PushTokenRecord {
+    public func savePushToken(_ token: PushTokenRecord, limit: Int) async throws -> PushTokenRecord {
         try await write { db in
+            // Registrations of one user are ordered by a lock on the user's row.
+            _ = try await db.sql.first("SELECT 1 FROM users WHERE id = $1 FOR UPDATE", [.text(token.userId)], { _ in true })
+            let held = try await db.sql.first(
+                "SELECT COUNT(*) FROM push_tokens WHERE user_id = $1 AND NOT (provider = $2 AND token = $3)",
+                [.text(token.userId), .text(token.provider), .text(token.token)], { try $0.int(0) }) ?? 0
+            if held >= limit { throw StoreError.full("push tokens") }
             // One row per (provider, token): the same token again updates it (and keeps its id),
             // wherever it was registered before.
-            try await db.sql.first(
+            return try await db.sql.first(
                 """
                 INSERT INTO push_tokens (\(Self.pushTokenColumns)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
                 ON CONFLICT (provider, token) DO UPDATE SET user_id = EXCLUDED.user_id, device_id = EXCLUDED.device_id,

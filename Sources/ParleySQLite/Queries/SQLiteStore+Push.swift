@@ -9,11 +9,15 @@ extension SQLiteStore {
             sandbox: row.bool(5), loginId: row.optionalText(6), createdAt: row.int(7))
     }
 
-    public func savePushToken(_ token: PushTokenRecord) async throws -> PushTokenRecord {
+    public func savePushToken(_ token: PushTokenRecord, limit: Int) async throws -> PushTokenRecord {
         try await write { db in
+            let held = try db.first(
+                "SELECT COUNT(*) FROM push_tokens WHERE user_id = ? AND NOT (provider = ? AND token = ?)",
+                [.text(token.userId), .text(token.provider), .text(token.token)], { $0.int(0) }) ?? 0
+            if held >= limit { throw StoreError.full("push tokens") }
             // One row per (provider, token): the same token again updates it (and keeps its id),
             // wherever it was registered before.
-            try db.first(
+            return try db.first(
                 """
                 INSERT INTO push_tokens (\(Self.pushTokenColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (provider, token) DO UPDATE SET user_id = excluded.user_id, device_id = excluded.device_id,

@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.29.0"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         // Wire types shared by server, SDK and tools. Foundation only.
@@ -101,11 +102,27 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
+        // The push services Parley calls (APNs, FCM, HMS, MiPush, a webhook, SMTP), behind ParleyCore's
+        // `PushProvider` and `EmailSender`.
+        .target(
+            name: "ParleyPush",
+            dependencies: [
+                "ParleyCore", "ParleyProtocol", "ParleyStore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOExtras", package: "swift-nio-extras"),
+            ]
+        ),
         // Hummingbird application: HTTP routes, WebSocket gateway, auth, configuration.
         .target(
             name: "ParleyServer",
             dependencies: [
-                "ParleyCore", "ParleySQLite", "ParleyPostgres", "ParleyBus", "ParleyNATS", "ParleyProtocol", "ParleyStore", "ParleyTasks", "CZlib",
+                "ParleyCore", "ParleySQLite", "ParleyPostgres", "ParleyBus", "ParleyNATS", "ParleyProtocol", "ParleyStore", "ParleyTasks", "ParleyPush", "CZlib",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWSCompression", package: "hummingbird-websocket"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -153,7 +170,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ParleyCoreTests",
-            dependencies: ["ParleyCore", "ParleySQLite", "ParleyStore", "ParleyBus", "ParleyProtocol"]
+            dependencies: ["ParleyCore", "ParleySQLite", "ParleyStore", "ParleyBus", "ParleyProtocol", "ParleyTasks"]
         ),
         // One behaviour, two engines: the same store tests against SQLite and PostgreSQL.
         .testTarget(
@@ -184,6 +201,10 @@ let package = Package(
         .testTarget(
             name: "ParleyClientTests",
             dependencies: ["ParleyClient", "ParleyServer", "ParleyProtocol"]
+        ),
+        .testTarget(
+            name: "ParleyPushTests",
+            dependencies: ["ParleyPush", "ParleyCore", "ParleyStore", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .testTarget(
             name: "ParleyProtocolTests",

@@ -186,4 +186,9 @@ extension ParleyClient {
     public func updatePushSettings(_ update: PushSettingsUpdate) async throws -> PushSettings {
         try await http.call("PATCH", "v1/push/settings", body: update, token: try await accessToken(), as: PushSettings.self)
     }
+
+    /// This user's pushes, newest first: what was sent, skipped (and why) or failed, per device.
+    public func pushLog(limit: Int = 50) async throws -> [PushLogEntry] {
+        try await call("GET", "v1/push/log", query: [URLQueryItem(name: "limit", value: String(limit))], as: PushLog.self).entries
+    }
 }

@@ -23,6 +23,8 @@ public struct Chat: Sendable {
     let hook: (any SendHook)?
     /// Where message events go for the event webhook; nil when none is configured.
     let events: EventFeed?
+    /// Where messages to offline users become pushes; nil when no push provider is configured.
+    let pushes: PushFeed?
     /// Invitations into groups per inviter: each one notifies someone who did not ask for it.
     let invitations: KeyedRateLimit
     let logger: Logger
@@ -30,10 +32,11 @@ public struct Chat: Sendable {
     public init(
         store: any Store, bus: any Bus, limits: ChatLimits = ChatLimits(), clock: WallClock = .system, ids: Snowflake,
         rules: ContentRules? = nil, metrics: NodeMetrics = NodeMetrics(), hook: (any SendHook)? = nil, events: EventFeed? = nil,
-        logger: Logger
+        pushes: PushFeed? = nil, logger: Logger
     ) {
         self.hook = hook
         self.events = events
+        self.pushes = pushes
         self.invitations = KeyedRateLimit("invitations from this account", rate: limits.invitationRate, burst: limits.invitationBurst)
         self.rules = rules ?? ContentRules()
         self.metrics = metrics

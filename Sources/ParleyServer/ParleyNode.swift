@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Foundation
 import Hummingbird
 import HummingbirdCore
@@ -9,6 +10,7 @@ import ParleyBus
 import ParleyNATS
 import ParleyCore
 import ParleyPostgres
+import ParleyPush
 import ParleySQLite
 import ParleyStore
 import ParleyTasks
@@ -61,13 +63,45 @@ public struct ParleyNode: Sendable {
                 "the pre-send webhook fails open: when it is down or slow, messages go through unchecked (--webhook-fail-open false to refuse them)")
         }
         let eventWebhook = try config.eventWebhookURL.map {
-            EventWebhook(call: WebhookCall(
-                url: try WebhookCall.url($0, setting: "the event webhook URL"), timeout: .milliseconds(config.eventWebhookTimeoutMs)))
+            EventWebhook(
+                call: WebhookCall(
+                    url: try WebhookCall.url($0, setting: "the event webhook URL"), timeout: .milliseconds(config.eventWebhookTimeoutMs)),
+                secret: config.eventWebhookSecret)
         }
         let tasks = try await taskQueue(store: store, cluster: cluster)
+        // One HTTP client (pooled, HTTP/2 where offered) for every push provider.
+        let pushClient = config.push.isOn ? try PushHTTP.makeClient(caFile: config.push.caFile) : nil
+        do {
+            try await serveNode(store: store, cluster: cluster, bus: bus, directory: directory, ids: ids, rules: rules, hook: hook,
+                eventWebhook: eventWebhook, tasks: tasks, pushClient: pushClient, onListening: onListening)
+        } catch {
+            try? await pushClient?.shutdown()
+            throw error
+        }
+        try? await pushClient?.shutdown()
+    }
+
+    /// The domain, the gateway and the services, on what `serve` opened.
+    private func serveNode(
+        store: any Store, cluster: Cluster?, bus: any Bus, directory: any PresenceDirectory, ids: Snowflake, rules: ContentRules,
+        hook: WebhookSendHook?, eventWebhook: EventWebhook?, tasks: any TaskQueue, pushClient: HTTPClient?,
+        onListening: @escaping @Sendable (Int) async -> Void
+    ) async throws {
+        let config = configuration
+        let pushes = pushClient == nil ? nil : PushFeed(queue: tasks, directory: directory)
         let chat = Chat(
             store: store, bus: bus, limits: config.limits, ids: ids, rules: rules, hook: hook,
-            events: eventWebhook == nil ? nil : EventFeed(queue: tasks), logger: logger)
+            events: eventWebhook == nil ? nil : EventFeed(queue: tasks), pushes: pushes, logger: logger)
+        let delivery = try pushes.map { feed in
+            let providers = try PushProviders(config.push, client: pushClient!)
+            logger.notice("offline push on", metadata: ["providers": "\((providers.providers.keys.sorted() + (providers.email == nil ? [] : ["email"])).joined(separator: ","))"])
+            return PushDelivery(
+                chat: chat, feed: feed, providers: providers.providers, email: providers.email,
+                policy: PushDelivery.Policy(
+                    attempts: config.push.attempts, backoff: .milliseconds(config.push.backoffMs),
+                    emailDelay: .seconds(config.push.emailDelaySeconds)),
+                logger: logger)
+        }
         let hasher = BcryptHasher(cost: UInt8(config.bcryptCost))
         let throttle = LoginThrottle(limits: config.loginLimits)
         if let cluster { cluster.shareLoginFailures(throttle, logger: logger) }
@@ -91,7 +125,9 @@ public struct ParleyNode: Sendable {
             router: router,
             server: webSocketServer(gateway: gateway, accounts: accounts),
             configuration: .init(address: .hostname(config.host, port: config.port), serverName: "parley"),
-            services: [IdleSweep(gateway: gateway), TaskWorkers(queue: tasks, eventWebhook: eventWebhook)] + (rules.path == nil ? [] : [RulesWatch(rules: rules, logger: logger)])
+            services: [IdleSweep(gateway: gateway), TaskWorkers(queue: tasks, eventWebhook: eventWebhook, push: delivery)]
+                + (rules.path == nil ? [] : [RulesWatch(rules: rules, logger: logger)])
+                + (delivery == nil ? [] : [PushLogPrune(chat: chat, days: config.push.logDays, logger: logger)])
                 + (cluster.map { [PresenceHeartbeat(directory: $0.directory)] } ?? []),
             onServerRunning: { channel in
                 await onListening(channel.localAddress?.port ?? config.port)
@@ -150,7 +186,9 @@ public struct ParleyNode: Sendable {
         guard let cluster else { return StoreTaskQueue(store: store, policy: policy, logger: logger) }
         // A delivered task comes back to another worker after the ack wait: longer than the
         // longest run (an event webhook call, bounded by its timeout).
-        let ackWait = Duration.milliseconds(configuration.eventWebhookTimeoutMs * 2) + .seconds(5)
+        // A push batch makes up to 100 calls, 16 at a time, each bounded by the push timeout.
+        let pushRun = Duration.milliseconds(configuration.push.timeoutMs * 7) + .seconds(30)
+        let ackWait = max(Duration.milliseconds(configuration.eventWebhookTimeoutMs * 2) + .seconds(5), configuration.push.isOn ? pushRun : .zero)
         let queue = JetStreamTaskQueue(jetStream: JetStream(client: cluster.client), policy: policy, ackWait: ackWait, logger: logger)
         try await queue.start()
         return queue

@@ -161,6 +161,17 @@ public protocol Store: Sendable {
     /// A user's push settings (the defaults when never set).
     func pushSettings(userId: String) async throws -> PushSettingsRecord
     func savePushSettings(userId: String, _ settings: PushSettingsRecord) async throws
+    /// Push log entries by id (those that exist).
+    func pushLogEntries(ids: [String]) async throws -> [PushLogRecord]
+    /// Stores entries, replacing those with the same id, in one transaction.
+    func savePushLog(_ entries: [PushLogRecord]) async throws
+    /// A user's push log (all users: nil), newest first.
+    func pushLog(userId: String?, limit: Int) async throws -> [PushLogRecord]
+    /// Forgets entries created before `before`; how many went.
+    func prunePushLog(before: Int64) async throws -> Int
+    /// What the user has not read, over all their conversations: messages of others, not
+    /// recalled, after the user's read cursor (a push's badge).
+    func unreadTotal(userId: String) async throws -> Int64
 
     // MARK: Tasks (the durable work queue of a node without NATS)
 

@@ -92,12 +92,13 @@ public final class JetStreamTaskQueue: TaskQueue {
         precondition(isValidTaskKind(task.kind), "task kinds are fixed by the code")
         // The message id makes a repeated post (a retry after a lost ack) one task.
         let subject = "parley.tasks.\(task.kind)"
+        let headers = task.notBefore.map { ["Parley-Not-Before": String($0)] } ?? [:]
         do {
-            _ = try await jetStream.publish(subject, payload: ByteBuffer(string: task.payload), messageId: task.id)
+            _ = try await jetStream.publish(subject, payload: ByteBuffer(string: task.payload), messageId: task.id, headers: headers)
         } catch NATSError.noResponders {
             // No stream stores the subject (the NATS server lost it): make it again, post again.
             await repair()
-            _ = try await jetStream.publish(subject, payload: ByteBuffer(string: task.payload), messageId: task.id)
+            _ = try await jetStream.publish(subject, payload: ByteBuffer(string: task.payload), messageId: task.id, headers: headers)
         }
         tally.withLock { $0.enqueued += 1 }
     }
@@ -129,6 +130,15 @@ public final class JetStreamTaskQueue: TaskQueue {
     private func run(_ delivered: JetStream.Delivered, _ perform: @Sendable (WorkTask) async -> TaskOutcome) async {
         let message = delivered.message
         let task = Self.task(subject: message.subject, headers: message.headers, payload: message.payload, attempt: delivered.deliveryCount)
+        // JetStream has no delayed delivery: a task posted for later goes back until it is due.
+        if let notBefore = task.notBefore, notBefore > wallMilliseconds() {
+            do {
+                try delivered.nak(delay: .milliseconds(notBefore - wallMilliseconds()))
+            } catch {
+                logger.debug("early task not put back", metadata: ["task": "\(task.id)", "error": "\(error)"])
+            }
+            return
+        }
         let outcome = await perform(task)
         do {
             switch outcome {
@@ -138,7 +148,10 @@ public final class JetStreamTaskQueue: TaskQueue {
             case .failed where task.attempt < policy.maxAttempts:
                 try delivered.nak(delay: policy.delay(after: task.attempt))
                 tally.withLock { $0.retried += 1 }
-            case .failed(let error), .rejected(let error):
+            case .retry(_, let delay) where task.attempt < policy.maxAttempts:
+                try delivered.nak(delay: max(delay, .milliseconds(1)))
+                tally.withLock { $0.retried += 1 }
+            case .failed(let error), .rejected(let error), .retry(let error, _):
                 try await bury(task, error: error)
                 try delivered.term()
             }
@@ -189,7 +202,7 @@ public final class JetStreamTaskQueue: TaskQueue {
     static func task(subject: String, headers: [String: String], payload: ByteBuffer, attempt: Int) -> WorkTask {
         WorkTask(
             id: headers["Nats-Msg-Id"] ?? UUID().uuidString, kind: String(subject.dropFirst("parley.tasks.".count)),
-            payload: String(buffer: payload), attempt: attempt)
+            payload: String(buffer: payload), attempt: attempt, notBefore: headers["Parley-Not-Before"].flatMap { Int64($0) })
     }
 
     /// Header values are one line of text.

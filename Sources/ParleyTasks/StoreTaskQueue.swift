@@ -36,7 +36,8 @@ public final class StoreTaskQueue: TaskQueue {
 
     public func enqueue(_ task: WorkTask) async throws {
         let time = now()
-        try await store.enqueueTask(TaskRecord(id: task.id, kind: task.kind, payload: task.payload, runAt: time, createdAt: time))
+        try await store.enqueueTask(TaskRecord(
+            id: task.id, kind: task.kind, payload: task.payload, runAt: max(time, task.notBefore ?? time), createdAt: time))
         tally.withLock { $0.enqueued += 1 }
         wakeup.signal()
     }
@@ -73,7 +74,10 @@ public final class StoreTaskQueue: TaskQueue {
             case .failed(let error) where record.attempts < policy.maxAttempts:
                 try await store.retryTask(id: record.id, runAt: now() + policy.delay(after: record.attempts).milliseconds, error: error)
                 tally.withLock { $0.retried += 1 }
-            case .failed(let error), .rejected(let error):
+            case .retry(let error, let delay) where record.attempts < policy.maxAttempts:
+                try await store.retryTask(id: record.id, runAt: now() + max(delay.milliseconds, 0), error: error)
+                tally.withLock { $0.retried += 1 }
+            case .failed(let error), .rejected(let error), .retry(let error, _):
                 try await store.buryTask(id: record.id, at: now(), error: error)
                 tally.withLock { $0.dead += 1 }
                 logger.warning("task dead-lettered", metadata: ["task": "\(record.id)", "kind": "\(record.kind)", "attempts": "\(record.attempts)", "error": "\(error)"])

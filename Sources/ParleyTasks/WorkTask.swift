@@ -11,20 +11,26 @@ public struct WorkTask: Sendable, Equatable {
     public var payload: String
     /// 1 on the first run.
     public var attempt: Int
+    /// Not to run before this time (milliseconds since 1970); nil: at once.
+    public var notBefore: Int64?
 
-    public init(id: String, kind: String, payload: String, attempt: Int = 1) {
+    public init(id: String, kind: String, payload: String, attempt: Int = 1, notBefore: Int64? = nil) {
         self.id = id
         self.kind = kind
         self.payload = payload
         self.attempt = attempt
+        self.notBefore = notBefore
     }
 }
 
 /// How a run of a task ended.
 public enum TaskOutcome: Sendable, Equatable {
     case done
-    /// Worth another try (a timeout, a 5xx).
+    /// Worth another try (a timeout, a 5xx), after the policy's backoff.
     case failed(String)
+    /// Worth another try, not before `after` (the worker knows better: a `Retry-After`, its own
+    /// backoff with jitter, a time the task is due).
+    case retry(String, after: Duration)
     /// Never worth another try (an unknown kind, a payload the worker cannot read).
     case rejected(String)
 }

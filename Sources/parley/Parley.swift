@@ -53,6 +53,34 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("webhook-fail-open"), help: "true: a failed webhook lets the message through; false: refuses it (env PARLEY_WEBHOOK_FAIL_OPEN, default true).") var webhookFailOpen: Bool?
     @Option(name: .customLong("event-webhook-url"), help: "Where message events (sent, recalled, edited) are posted, retried until taken (env PARLEY_EVENT_WEBHOOK_URL).") var eventWebhookURL: String?
     @Option(name: .customLong("event-webhook-timeout-ms"), help: "How long one event post may take (env PARLEY_EVENT_WEBHOOK_TIMEOUT_MS, default 5000).") var eventWebhookTimeoutMs: Int?
+    @Option(name: .customLong("event-webhook-secret"), help: "Signs event webhook posts with Parley-Signature (env PARLEY_EVENT_WEBHOOK_SECRET).") var eventWebhookSecret: String?
+    @Option(name: .customLong("apns-key-file"), help: "APNs token-auth key, a .p8 file (env PARLEY_APNS_KEY_FILE).") var apnsKeyFile: String?
+    @Option(name: .customLong("apns-key-id"), help: "The APNs key's id (env PARLEY_APNS_KEY_ID).") var apnsKeyId: String?
+    @Option(name: .customLong("apns-team-id"), help: "The Apple developer team id (env PARLEY_APNS_TEAM_ID).") var apnsTeamId: String?
+    @Option(name: .customLong("apns-topic"), help: "The app's bundle id (env PARLEY_APNS_TOPIC).") var apnsTopic: String?
+    @Option(name: .customLong("apns-url"), help: "APNs endpoint (env PARLEY_APNS_URL, default https://api.push.apple.com).") var apnsURL: String?
+    @Option(name: .customLong("apns-sandbox-url"), help: "APNs endpoint for sandbox tokens (env PARLEY_APNS_SANDBOX_URL, default https://api.sandbox.push.apple.com).") var apnsSandboxURL: String?
+    @Option(name: .customLong("fcm-credentials-file"), help: "FCM service-account JSON (env PARLEY_FCM_CREDENTIALS_FILE).") var fcmCredentialsFile: String?
+    @Option(name: .customLong("fcm-url"), help: "FCM endpoint (env PARLEY_FCM_URL, default https://fcm.googleapis.com).") var fcmURL: String?
+    @Option(name: .customLong("hms-client-id"), help: "Huawei Push Kit app id (env PARLEY_HMS_CLIENT_ID).") var hmsClientId: String?
+    @Option(name: .customLong("hms-client-secret"), help: "Huawei Push Kit app secret (env PARLEY_HMS_CLIENT_SECRET).") var hmsClientSecret: String?
+    @Option(name: .customLong("hms-token-url"), help: "Huawei OAuth endpoint (env PARLEY_HMS_TOKEN_URL).") var hmsTokenURL: String?
+    @Option(name: .customLong("hms-url"), help: "Huawei Push Kit endpoint (env PARLEY_HMS_URL, default https://push-api.cloud.huawei.com).") var hmsURL: String?
+    @Option(name: .customLong("mipush-app-secret"), help: "Xiaomi MiPush app secret (env PARLEY_MIPUSH_APP_SECRET).") var mipushAppSecret: String?
+    @Option(name: .customLong("mipush-package"), help: "The Android app's package name (env PARLEY_MIPUSH_PACKAGE).") var mipushPackage: String?
+    @Option(name: .customLong("mipush-url"), help: "MiPush endpoint (env PARLEY_MIPUSH_URL, default https://api.xmpush.xiaomi.com).") var mipushURL: String?
+    @Option(name: .customLong("push-webhook-url"), help: "Your own push gateway: a signed JSON POST per push (env PARLEY_PUSH_WEBHOOK_URL).") var pushWebhookURL: String?
+    @Option(name: .customLong("push-webhook-secret"), help: "Signs push webhook posts with Parley-Signature (env PARLEY_PUSH_WEBHOOK_SECRET).") var pushWebhookSecret: String?
+    @Option(name: .customLong("smtp-url"), help: "E-mail pushes: smtp://host:port (STARTTLS when offered) or smtps://host:port (env PARLEY_SMTP_URL).") var smtpURL: String?
+    @Option(name: .customLong("smtp-from"), help: "The From address of e-mail pushes (env PARLEY_SMTP_FROM).") var smtpFrom: String?
+    @Option(name: .customLong("smtp-username"), help: "SMTP user, sent only over TLS (env PARLEY_SMTP_USERNAME).") var smtpUsername: String?
+    @Option(name: .customLong("smtp-password"), help: "SMTP password (env PARLEY_SMTP_PASSWORD).") var smtpPassword: String?
+    @Option(name: .customLong("email-push-delay"), help: "Seconds: at most one e-mail per conversation this often, 1…86400 (env PARLEY_EMAIL_PUSH_DELAY, default 600).") var emailPushDelay: Int?
+    @Option(name: .customLong("push-ca-file"), help: "Extra trusted CA certificates (PEM) for push endpoints (env PARLEY_PUSH_CA_FILE).") var pushCAFile: String?
+    @Option(name: .customLong("push-attempts"), help: "Provider calls per push before it fails, 1…10, at most --task-attempts (env PARLEY_PUSH_ATTEMPTS, default 3).") var pushAttempts: Int?
+    @Option(name: .customLong("push-backoff-ms"), help: "Wait after a failed push call, x4 each time, with jitter, 10…600000 (env PARLEY_PUSH_BACKOFF_MS, default 1000).") var pushBackoffMs: Int?
+    @Option(name: .customLong("push-timeout-ms"), help: "How long one provider call may take, 100…60000 (env PARLEY_PUSH_TIMEOUT_MS, default 10000).") var pushTimeoutMs: Int?
+    @Option(name: .customLong("push-log-days"), help: "Days push log entries are kept, 1…365 (env PARLEY_PUSH_LOG_DAYS, default 30).") var pushLogDays: Int?
     @Option(name: .customLong("task-attempts"), help: "Runs of a background task before it is dead-lettered, 1…20 (env PARLEY_TASK_ATTEMPTS, default 5).") var taskAttempts: Int?
     @Option(name: .customLong("task-backoff-ms"), help: "Wait before a failed task runs again, x4 each time, 10…600000 (env PARLEY_TASK_BACKOFF_MS, default 1000).") var taskBackoffMs: Int?
     @Option(name: .customLong("admin-token"), help: "Credential of the admin API; off without it (env PARLEY_ADMIN_TOKEN).") var adminToken: String?
@@ -138,6 +166,34 @@ struct Serve: AsyncParsableCommand {
         if let v = try setting(webhookFailOpen, "WEBHOOK_FAIL_OPEN") { config.webhookFailOpen = v }
         config.eventWebhookURL = try setting(eventWebhookURL, "EVENT_WEBHOOK_URL")
         if let v = try setting(eventWebhookTimeoutMs, "EVENT_WEBHOOK_TIMEOUT_MS") { config.eventWebhookTimeoutMs = v }
+        config.eventWebhookSecret = try setting(eventWebhookSecret, "EVENT_WEBHOOK_SECRET")
+        config.push.apnsKeyFile = try setting(apnsKeyFile, "APNS_KEY_FILE")
+        config.push.apnsKeyId = try setting(apnsKeyId, "APNS_KEY_ID")
+        config.push.apnsTeamId = try setting(apnsTeamId, "APNS_TEAM_ID")
+        config.push.apnsTopic = try setting(apnsTopic, "APNS_TOPIC")
+        if let v = try setting(apnsURL, "APNS_URL") { config.push.apnsURL = v }
+        if let v = try setting(apnsSandboxURL, "APNS_SANDBOX_URL") { config.push.apnsSandboxURL = v }
+        config.push.fcmCredentialsFile = try setting(fcmCredentialsFile, "FCM_CREDENTIALS_FILE")
+        if let v = try setting(fcmURL, "FCM_URL") { config.push.fcmURL = v }
+        config.push.hmsClientId = try setting(hmsClientId, "HMS_CLIENT_ID")
+        config.push.hmsClientSecret = try setting(hmsClientSecret, "HMS_CLIENT_SECRET")
+        if let v = try setting(hmsTokenURL, "HMS_TOKEN_URL") { config.push.hmsTokenURL = v }
+        if let v = try setting(hmsURL, "HMS_URL") { config.push.hmsURL = v }
+        config.push.mipushAppSecret = try setting(mipushAppSecret, "MIPUSH_APP_SECRET")
+        config.push.mipushPackage = try setting(mipushPackage, "MIPUSH_PACKAGE")
+        if let v = try setting(mipushURL, "MIPUSH_URL") { config.push.mipushURL = v }
+        config.push.webhookURL = try setting(pushWebhookURL, "PUSH_WEBHOOK_URL")
+        config.push.webhookSecret = try setting(pushWebhookSecret, "PUSH_WEBHOOK_SECRET")
+        config.push.smtpURL = try setting(smtpURL, "SMTP_URL")
+        config.push.smtpFrom = try setting(smtpFrom, "SMTP_FROM")
+        config.push.smtpUsername = try setting(smtpUsername, "SMTP_USERNAME")
+        config.push.smtpPassword = try setting(smtpPassword, "SMTP_PASSWORD")
+        if let v = try setting(emailPushDelay, "EMAIL_PUSH_DELAY") { config.push.emailDelaySeconds = try seconds(v, "email-push-delay", 1...86_400) }
+        config.push.caFile = try setting(pushCAFile, "PUSH_CA_FILE")
+        if let v = try setting(pushAttempts, "PUSH_ATTEMPTS") { config.push.attempts = v }
+        if let v = try setting(pushBackoffMs, "PUSH_BACKOFF_MS") { config.push.backoffMs = v }
+        if let v = try setting(pushTimeoutMs, "PUSH_TIMEOUT_MS") { config.push.timeoutMs = v }
+        if let v = try setting(pushLogDays, "PUSH_LOG_DAYS") { config.push.logDays = v }
         if let v = try setting(taskAttempts, "TASK_ATTEMPTS") { config.taskAttempts = v }
         if let v = try setting(taskBackoffMs, "TASK_BACKOFF_MS") { config.taskBackoffMs = v }
         for (kind, flag, name) in [("image", maxImageBytes, "MAX_IMAGE_BYTES"), ("video", maxVideoBytes, "MAX_VIDEO_BYTES"),
@@ -216,6 +272,24 @@ struct Serve: AsyncParsableCommand {
         guard (10...60_000).contains(config.eventWebhookTimeoutMs) else { throw ValidationError("event webhook timeout must be 10…60000 ms") }
         guard (1...20).contains(config.taskAttempts) else { throw ValidationError("task attempts must be 1…20") }
         guard (10...600_000).contains(config.taskBackoffMs) else { throw ValidationError("task backoff must be 10…600000 ms") }
+        let push = config.push
+        guard (1...10).contains(push.attempts), push.attempts <= config.taskAttempts else {
+            throw ValidationError("--push-attempts must be 1…10 and at most --task-attempts (\(config.taskAttempts))")
+        }
+        guard (10...600_000).contains(push.backoffMs) else { throw ValidationError("--push-backoff-ms must be 10…600000") }
+        guard (100...60_000).contains(push.timeoutMs) else { throw ValidationError("--push-timeout-ms must be 100…60000") }
+        guard (1...365).contains(push.logDays) else { throw ValidationError("--push-log-days must be 1…365") }
+        let apns = [push.apnsKeyFile, push.apnsKeyId, push.apnsTeamId, push.apnsTopic]
+        if apns.contains(where: { $0 != nil }), apns.contains(where: { $0 == nil }) {
+            throw ValidationError("APNs needs all of --apns-key-file, --apns-key-id, --apns-team-id and --apns-topic")
+        }
+        if (push.hmsClientId == nil) != (push.hmsClientSecret == nil) {
+            throw ValidationError("HMS needs both --hms-client-id and --hms-client-secret")
+        }
+        if (push.mipushAppSecret == nil) != (push.mipushPackage == nil) {
+            throw ValidationError("MiPush needs both --mipush-app-secret and --mipush-package")
+        }
+        if (push.smtpURL == nil) != (push.smtpFrom == nil) { throw ValidationError("e-mail pushes need both --smtp-url and --smtp-from") }
         if let token = config.adminToken, token.utf8.count < 16 { throw ValidationError("the admin token must be at least 16 characters") }
         guard config.limits.maxGroupSize >= 2 else { throw ValidationError("max group size must be at least 2") }
         if config.natsURL != nil, config.databaseURL == nil {

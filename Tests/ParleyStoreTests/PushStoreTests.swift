@@ -62,4 +62,43 @@ struct PushStoreTests {
             #expect(try await store.pushSettings(userId: "1") == PushSettingsRecord(enabled: false, preview: true))
         }
     }
+
+    @Test(arguments: Engine.allCases)
+    func thePushLogKeepsOneEntryPerPushNewestFirst(_ engine: Engine) async throws {
+        try await withStore(engine) { subject async throws in
+            let store = subject.store
+            func entry(_ id: String, user: String, at time: Int64, _ status: PushLogRecord.Status = .pending) -> PushLogRecord {
+                PushLogRecord(
+                    id: id, userId: user, messageId: "m-\(id)", conversationId: "p_1_2", provider: "apns", tokenId: "t", status: status,
+                    attempts: 1, createdAt: time)
+            }
+            try await store.savePushLog([entry("a", user: "2", at: 10), entry("b", user: "2", at: 20), entry("c", user: "3", at: 30)])
+            var sent = entry("a", user: "2", at: 10, .sent)
+            sent.attempts = 2
+            sent.sentAt = 40
+            try await store.savePushLog([sent])
+            #expect(try await store.pushLogEntries(ids: ["a", "zz"]) == [sent], "saved again: replaced, not duplicated")
+            #expect(try await store.pushLog(userId: "2", limit: 10).map(\.id) == ["b", "a"])
+            #expect(try await store.pushLog(userId: nil, limit: 2).map(\.id) == ["c", "b"])
+            #expect(try await store.prunePushLog(before: 25) == 2)
+            #expect(try await store.pushLog(userId: nil, limit: 10).map(\.id) == ["c"])
+        }
+    }
+
+    @Test(arguments: Engine.allCases)
+    func theBadgeCountsWhatIsUnreadEverywhere(_ engine: Engine) async throws {
+        try await withStore(engine) { subject async throws in
+            let store = subject.store
+            for id in ["1", "2", "3"] { try await store.createUser(Fixture.user(id)) }
+            _ = try await store.appendMessage(Fixture.message(from: "2", to: "1", localId: "own"))
+            for index in 1...3 { _ = try await store.appendMessage(Fixture.message(from: "1", to: "2", localId: "a\(index)")) }
+            for index in 1...2 { _ = try await store.appendMessage(Fixture.message(from: "3", to: "2", localId: "b\(index)")) }
+            #expect(try await store.unreadTotal(userId: "2") == 5, "their own message is not unread")
+            _ = try await store.advanceCursor(conversationId: "p_1_2", userId: "2", kind: .read, to: 2)
+            #expect(try await store.unreadTotal(userId: "2") == 2 + 2)
+            // Sending read what came before: user 1 has nothing unread.
+            #expect(try await store.unreadTotal(userId: "1") == 0)
+            #expect(try await store.unreadTotal(userId: "nobody") == 0)
+        }
+    }
 }

@@ -37,6 +37,8 @@ extension Chat {
         metrics.storeAppend.observe(nanoseconds: monotonicNanoseconds() - storing)
         let recipients = resolved.recipients
         let message = outcome.message
+        // Before the ack: an acknowledged message's push survives a crash.
+        try await queuePush(message, recipients: recipients)
         if !outcome.duplicate {
             let names = try await profiles.users(Set([caller.userId] + (replied.map { [$0.senderId] } ?? [])))
             var live = payload(message, names: names, parsingContent: false)

@@ -76,6 +76,7 @@ public final class NodeMetrics: Sendable {
     public let delivery = DurationHistogram()
     /// How long the store took to persist a message.
     public let storeAppend = DurationHistogram()
+    public let push = PushMetrics()
 
     public init() {}
 }

@@ -121,3 +121,22 @@ extension Chat {
             })
     }
 }
+
+extension Chat {
+    /// The caller's push log, newest first (`limit` 1…200).
+    public func pushLog(for caller: Caller, limit: Int) async throws -> PushLog {
+        try await pushLog(userId: caller.userId, limit: limit, showingUser: false)
+    }
+
+    /// Any user's push log, or everyone's (`userId` nil), for operators.
+    public func pushLog(userId: String?, limit: Int, showingUser: Bool = true) async throws -> PushLog {
+        guard (1...200).contains(limit) else { throw ChatError.badRequest("'limit' must be 1…200") }
+        if let userId { try requireIdentifier(userId, named: "userId") }
+        return PushLog(entries: try await store.pushLog(userId: userId, limit: limit).map {
+            PushLogEntry(
+                id: $0.id, messageId: $0.messageId, conversationId: $0.conversationId, provider: $0.provider, tokenId: $0.tokenId,
+                status: $0.status.rawValue, reason: $0.reason, attempts: $0.attempts, createdAt: $0.createdAt, sentAt: $0.sentAt,
+                userId: showingUser ? $0.userId : nil)
+        })
+    }
+}

@@ -86,3 +86,71 @@ extension PostgresStore {
         }
     }
 }
+
+extension PostgresStore {
+    private static let pushLogColumns =
+        "id, user_id, message_id, conversation_id, provider, token_id, status, reason, attempts, created_at, sent_at"
+
+    private static func pushLogEntry(_ row: PGRow) throws -> PushLogRecord {
+        PushLogRecord(
+            id: try row.text(0), userId: try row.text(1), messageId: try row.text(2), conversationId: try row.text(3),
+            provider: try row.text(4), tokenId: try row.text(5), status: PushLogRecord.Status(rawValue: try row.text(6)) ?? .failed,
+            reason: try row.optionalText(7), attempts: Int(try row.int(8)), createdAt: try row.int(9), sentAt: try row.optionalInt(10))
+    }
+
+    public func pushLogEntries(ids: [String]) async throws -> [PushLogRecord] {
+        if ids.isEmpty { return [] }
+        return try await read {
+            try await $0.all("SELECT \(Self.pushLogColumns) FROM push_log WHERE id = ANY($1)", [.texts(ids)], Self.pushLogEntry)
+        }
+    }
+
+    public func savePushLog(_ entries: [PushLogRecord]) async throws {
+        if entries.isEmpty { return }
+        try await write { db in
+            for e in entries {
+                try await db.sql.run(
+                    """
+                    INSERT INTO push_log (\(Self.pushLogColumns)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+                    ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, reason = EXCLUDED.reason,
+                        attempts = EXCLUDED.attempts, sent_at = EXCLUDED.sent_at
+                    """,
+                    [.text(e.id), .text(e.userId), .text(e.messageId), .text(e.conversationId), .text(e.provider), .text(e.tokenId),
+                     .text(e.status.rawValue), PGValue(e.reason), .integer(Int64(e.attempts)), .integer(e.createdAt), PGValue(e.sentAt)])
+            }
+        }
+    }
+
+    public func pushLog(userId: String?, limit: Int) async throws -> [PushLogRecord] {
+        try await read {
+            if let userId {
+                return try await $0.all(
+                    "SELECT \(Self.pushLogColumns) FROM push_log WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2",
+                    [.text(userId), .integer(Int64(limit))], Self.pushLogEntry)
+            }
+            return try await $0.all(
+                "SELECT \(Self.pushLogColumns) FROM push_log ORDER BY created_at DESC, id DESC LIMIT $1", [.integer(Int64(limit))],
+                Self.pushLogEntry)
+        }
+    }
+
+    public func prunePushLog(before: Int64) async throws -> Int {
+        try await write { db in
+            try await db.sql.first(
+                "WITH gone AS (DELETE FROM push_log WHERE created_at < $1 RETURNING 1) SELECT COUNT(*) FROM gone", [.integer(before)],
+                { Int(try $0.int(0)) }) ?? 0
+        }
+    }
+
+    public func unreadTotal(userId: String) async throws -> Int64 {
+        try await read {
+            try await $0.first(
+                """
+                SELECT COUNT(*) FROM members m JOIN conversations c ON c.id = m.conversation_id
+                JOIN messages x ON x.conversation_id = m.conversation_id AND x.seq > m.read_seq
+                WHERE m.user_id = $1 AND c.last_seq > m.read_seq AND x.sender_id <> $1 AND NOT x.is_event AND NOT x.recalled
+                """,
+                [.text(userId)], { try $0.int(0) }) ?? 0
+        }
+    }
+}

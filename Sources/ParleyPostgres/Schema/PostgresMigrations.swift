@@ -369,6 +369,23 @@ enum PostgresMigrations {
             time_zone TEXT
         );
         """),
+        (10, """
+        CREATE TABLE push_log (
+            id TEXT PRIMARY KEY,
+            user_id TEXT NOT NULL,
+            message_id TEXT NOT NULL,
+            conversation_id TEXT NOT NULL,
+            provider TEXT NOT NULL,
+            token_id TEXT NOT NULL,
+            status TEXT NOT NULL,
+            reason TEXT,
+            attempts INT NOT NULL,
+            created_at BIGINT NOT NULL,
+            sent_at BIGINT
+        );
+        CREATE INDEX push_log_user ON push_log (user_id, created_at);
+        CREATE INDEX push_log_created ON push_log (created_at);
+        """),
     ]
 
     static var latest: Int { all.map(\.version).max() ?? 0 }

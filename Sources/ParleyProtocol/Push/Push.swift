@@ -119,3 +119,44 @@ public struct PushSettingsUpdate: Codable, Sendable, Equatable {
         if let quietHours { try c.encode(quietHours, forKey: .quietHours) }
     }
 }
+
+/// One push of one message to one device, as `GET /v1/push/log` shows it.
+public struct PushLogEntry: Codable, Sendable, Equatable {
+    public var id: String
+    public var messageId: String
+    public var conversationId: String
+    public var provider: String
+    public var tokenId: String
+    /// `pending`, `sent`, `failed` or `skipped`.
+    public var status: String
+    /// Why it was skipped (`online`, `disabled`, `muted`, `blocked`, `recalled`, `read`, …) or failed (the provider's reason).
+    public var reason: String?
+    public var attempts: Int
+    public var createdAt: Int64
+    public var sentAt: Int64?
+    /// Whose push it is (the admin log only).
+    public var userId: String?
+
+    public init(
+        id: String, messageId: String, conversationId: String, provider: String, tokenId: String, status: String, reason: String?,
+        attempts: Int, createdAt: Int64, sentAt: Int64?, userId: String? = nil
+    ) {
+        self.id = id
+        self.messageId = messageId
+        self.conversationId = conversationId
+        self.provider = provider
+        self.tokenId = tokenId
+        self.status = status
+        self.reason = reason
+        self.attempts = attempts
+        self.createdAt = createdAt
+        self.sentAt = sentAt
+        self.userId = userId
+    }
+}
+
+/// `GET /v1/push/log`: newest first.
+public struct PushLog: Codable, Sendable, Equatable {
+    public var entries: [PushLogEntry]
+    public init(entries: [PushLogEntry]) { self.entries = entries }
+}

@@ -87,3 +87,67 @@ extension SQLiteStore {
         }
     }
 }
+
+extension SQLiteStore {
+    private static let pushLogColumns =
+        "id, user_id, message_id, conversation_id, provider, token_id, status, reason, attempts, created_at, sent_at"
+
+    private static func pushLogEntry(_ row: SQLRow) -> PushLogRecord {
+        PushLogRecord(
+            id: row.text(0), userId: row.text(1), messageId: row.text(2), conversationId: row.text(3), provider: row.text(4),
+            tokenId: row.text(5), status: PushLogRecord.Status(rawValue: row.text(6)) ?? .failed, reason: row.optionalText(7),
+            attempts: Int(row.int(8)), createdAt: row.int(9), sentAt: row.optionalInt(10))
+    }
+
+    public func pushLogEntries(ids: [String]) async throws -> [PushLogRecord] {
+        if ids.isEmpty { return [] }
+        return try await read { db in
+            let marks = Array(repeating: "?", count: ids.count).joined(separator: ",")
+            return try db.all("SELECT \(Self.pushLogColumns) FROM push_log WHERE id IN (\(marks))", ids.map { .text($0) }, Self.pushLogEntry)
+        }
+    }
+
+    public func savePushLog(_ entries: [PushLogRecord]) async throws {
+        if entries.isEmpty { return }
+        try await write { db in
+            for e in entries {
+                try db.run(
+                    "INSERT OR REPLACE INTO push_log (\(Self.pushLogColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [.text(e.id), .text(e.userId), .text(e.messageId), .text(e.conversationId), .text(e.provider), .text(e.tokenId),
+                     .text(e.status.rawValue), SQLValue(e.reason), .integer(Int64(e.attempts)), .integer(e.createdAt), SQLValue(e.sentAt)])
+            }
+        }
+    }
+
+    public func pushLog(userId: String?, limit: Int) async throws -> [PushLogRecord] {
+        try await read { db in
+            if let userId {
+                return try db.all(
+                    "SELECT \(Self.pushLogColumns) FROM push_log WHERE user_id = ? ORDER BY created_at DESC, id DESC LIMIT ?",
+                    [.text(userId), .integer(Int64(limit))], Self.pushLogEntry)
+            }
+            return try db.all(
+                "SELECT \(Self.pushLogColumns) FROM push_log ORDER BY created_at DESC, id DESC LIMIT ?", [.integer(Int64(limit))],
+                Self.pushLogEntry)
+        }
+    }
+
+    public func prunePushLog(before: Int64) async throws -> Int {
+        try await write { db in
+            try db.run("DELETE FROM push_log WHERE created_at < ?", [.integer(before)])
+            return Int(db.changes)
+        }
+    }
+
+    public func unreadTotal(userId: String) async throws -> Int64 {
+        try await read { db in
+            try db.first(
+                """
+                SELECT COUNT(*) FROM members m JOIN conversations c ON c.id = m.conversation_id
+                JOIN messages x ON x.conversation_id = m.conversation_id AND x.seq > m.read_seq
+                WHERE m.user_id = ? AND c.last_seq > m.read_seq AND x.sender_id <> ? AND x.is_event = 0 AND x.recalled = 0
+                """,
+                [.text(userId), .text(userId)], { $0.int(0) }) ?? 0
+        }
+    }
+}

@@ -200,6 +200,23 @@ enum Migrations {
             time_zone TEXT
         ) WITHOUT ROWID;
         """),
+        (9, """
+        CREATE TABLE push_log (
+            id TEXT PRIMARY KEY,
+            user_id TEXT NOT NULL,
+            message_id TEXT NOT NULL,
+            conversation_id TEXT NOT NULL,
+            provider TEXT NOT NULL,
+            token_id TEXT NOT NULL,
+            status TEXT NOT NULL,
+            reason TEXT,
+            attempts INTEGER NOT NULL,
+            created_at INTEGER NOT NULL,
+            sent_at INTEGER
+        ) WITHOUT ROWID;
+        CREATE INDEX push_log_user ON push_log (user_id, created_at);
+        CREATE INDEX push_log_created ON push_log (created_at);
+        """),
     ]
 
     static var latest: Int { all.map(\.version).max() ?? 0 }

@@ -67,6 +67,10 @@ public struct ServerConfiguration: Sendable {
     public var taskAttempts = 5
     /// The wait before a failed task's second run; each later wait is four times longer.
     public var taskBackoffMs = 1_000
+    /// Signs event webhook posts (`Parley-Signature`) when set.
+    public var eventWebhookSecret: String?
+    /// Offline push: providers, retries, e-mail digests (docs/operations.md, "Offline push").
+    public var push = PushConfiguration()
     /// The credential of the admin API (`Authorization: Bearer <token>`); the API is off when nil.
     public var adminToken: String?
     /// NATS for a cluster: `nats://host:port`; one node alone without it.
@@ -89,4 +93,47 @@ public struct ServerConfiguration: Sendable {
     /// The longest duration any setting takes (a year): flags are checked against it, so no
     /// product of a duration overflows.
     public static let maxDurationSeconds = 31_536_000
+}
+
+/// Where and how offline pushes go. A provider is on when its settings are complete.
+public struct PushConfiguration: Sendable {
+    public var apnsKeyFile: String?
+    public var apnsKeyId: String?
+    public var apnsTeamId: String?
+    public var apnsTopic: String?
+    public var apnsURL = "https://api.push.apple.com"
+    public var apnsSandboxURL = "https://api.sandbox.push.apple.com"
+    public var fcmCredentialsFile: String?
+    public var fcmURL = "https://fcm.googleapis.com"
+    public var hmsClientId: String?
+    public var hmsClientSecret: String?
+    public var hmsTokenURL = "https://oauth-login.cloud.huawei.com/oauth2/v3/token"
+    public var hmsURL = "https://push-api.cloud.huawei.com"
+    public var mipushAppSecret: String?
+    public var mipushPackage: String?
+    public var mipushURL = "https://api.xmpush.xiaomi.com"
+    public var webhookURL: String?
+    public var webhookSecret: String?
+    public var smtpURL: String?
+    public var smtpFrom: String?
+    public var smtpUsername: String?
+    public var smtpPassword: String?
+    /// One e-mail per conversation per this many seconds.
+    public var emailDelaySeconds = 600
+    /// Extra trusted CA certificates (PEM) for every push endpoint.
+    public var caFile: String?
+    /// Provider calls per push.
+    public var attempts = 3
+    public var backoffMs = 1_000
+    public var timeoutMs = 10_000
+    /// Push log entries are kept this many days.
+    public var logDays = 30
+
+    public init() {}
+
+    /// Whether any provider is configured (without one, messages create no push tasks).
+    public var isOn: Bool {
+        apnsKeyFile != nil || fcmCredentialsFile != nil || hmsClientId != nil || mipushAppSecret != nil || webhookURL != nil
+            || smtpURL != nil
+    }
 }

@@ -47,6 +47,10 @@ struct AdminRoutes {
             guard (1...500).contains(limit) else { throw ChatError.badRequest("'limit' must be 1…500") }
             return JSONBody.response(DeadTasks(tasks: try await tasks.deadLetters(limit: limit), counts: tasks.counts))
         }
+        admin.get("push/log") { request, _ in
+            let userId = request.uri.queryParameters.get("userId").flatMap { $0.isEmpty ? nil : $0 }
+            return JSONBody.response(try await chat.pushLog(userId: userId, limit: try PushRoutes.limit(request)))
+        }
         admin.post("rules/reload") { _, _ in
             do {
                 return JSONBody.response(["rules": try chat.rules.reload()])

@@ -71,6 +71,23 @@ struct ObservabilityRoutes {
         metric("parley_tasks_completed_total", "counter", "Background tasks this node ran to completion.", taskCounts.completed)
         metric("parley_tasks_retried_total", "counter", "Background task runs that failed and will run again.", taskCounts.retried)
         metric("parley_tasks_dead_total", "counter", "Background tasks this node gave up (dead-lettered).", taskCounts.dead)
+        let push = m.push
+        func labelled(_ name: String, _ help: String, _ counts: [String: Int], labels: (String) -> String) {
+            out += "# HELP \(name) \(help)\n# TYPE \(name) counter\n"
+            for (key, value) in counts.sorted(by: { $0.key < $1.key }) { out += "\(name){\(labels(key))} \(value)\n" }
+        }
+        func quoted(_ text: Substring) -> String {
+            "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        }
+        labelled("parley_push_sent_total", "Pushes a provider accepted, by provider.", push.sent.snapshot) { "provider=\(quoted($0[...]))" }
+        labelled("parley_push_failed_total", "Pushes given up, by provider and reason.", push.failed.snapshot) { key in
+            let parts = key.split(separator: "|", maxSplits: 1, omittingEmptySubsequences: false)
+            return "provider=\(quoted(parts[0])),reason=\(quoted(parts.count > 1 ? parts[1] : ""))"
+        }
+        labelled("parley_push_skipped_total", "Pushes not sent, by reason (online, muted, disabled, …).", push.skipped.snapshot) {
+            "reason=\(quoted($0[...]))"
+        }
+        histogram("parley_push_send_seconds", "Provider calls (APNs, FCM, …), whatever their answer.", push.sendDuration)
         histogram("parley_send_ack_seconds", "From a message frame's arrival to its ack.", m.sendToAck)
         histogram("parley_delivery_seconds", "From a message's arrival to its frames being queued for the recipients.", m.delivery)
         histogram("parley_store_append_seconds", "Time to persist a message.", m.storeAppend)

@@ -58,6 +58,7 @@ enum OpenAPI {
                       "enabled": boolean, "preview": boolean,
                       "quietHours": object(["start": string, "end": string, "timeZone": string], required: ["start", "end", "timeZone"]),
                   ])),
+        Operation(method: "get", path: "/v1/push/log", summary: "This user's pushes, newest first", query: [("limit", integer)]),
         Operation(method: "post", path: "/v1/group-invitations/{invitationId}/accept", summary: "Accept an invitation (join the group)"),
         Operation(method: "post", path: "/v1/group-invitations/{invitationId}/reject", summary: "Reject an invitation"),
         Operation(method: "get", path: "/v1/users/{userId}", summary: "A user's profile"),

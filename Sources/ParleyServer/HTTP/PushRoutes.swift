@@ -25,5 +25,15 @@ struct PushRoutes {
             let body = try await JSONBody.decode(PushSettingsUpdate.self, from: request, context: context)
             return JSONBody.response(try await chat.updatePushSettings(body, for: try context.requireCaller()))
         }
+        router.get("push/log") { request, context in
+            JSONBody.response(try await chat.pushLog(for: try context.requireCaller(), limit: try Self.limit(request)))
+        }
+    }
+
+    /// `?limit=`: 50 when absent; a value that is not a number is refused, not ignored.
+    static func limit(_ request: Request) throws -> Int {
+        guard let text = request.uri.queryParameters.get("limit") else { return 50 }
+        guard let limit = Int(text) else { throw ChatError.badRequest("'limit' must be a number 1…200") }
+        return limit
     }
 }

@@ -57,3 +57,45 @@ public struct PushSettingsRecord: Sendable, Equatable {
         }
     }
 }
+
+/// One push of one message to one token, as the push log shows it: created `pending` before
+/// the provider is called (so a push is never sent twice once it succeeded), then `sent`,
+/// `failed` or `skipped` (with the reason).
+public struct PushLogRecord: Sendable, Equatable {
+    /// `<messageId>.<tokenId>` for a message push; an e-mail digest has its window's id.
+    public var id: String
+    public var userId: String
+    public var messageId: String
+    public var conversationId: String
+    public var provider: String
+    public var tokenId: String
+    public var status: Status
+    public var reason: String?
+    /// Provider calls made so far.
+    public var attempts: Int
+    public var createdAt: Int64
+    public var sentAt: Int64?
+
+    public enum Status: String, Sendable {
+        case pending, sent, failed, skipped
+        /// Sent, failed or skipped: nothing more will happen to the entry.
+        public var isFinal: Bool { self != .pending }
+    }
+
+    public init(
+        id: String, userId: String, messageId: String, conversationId: String, provider: String, tokenId: String,
+        status: Status, reason: String? = nil, attempts: Int = 0, createdAt: Int64, sentAt: Int64? = nil
+    ) {
+        self.id = id
+        self.userId = userId
+        self.messageId = messageId
+        self.conversationId = conversationId
+        self.provider = provider
+        self.tokenId = tokenId
+        self.status = status
+        self.reason = reason
+        self.attempts = attempts
+        self.createdAt = createdAt
+        self.sentAt = sentAt
+    }
+}

@@ -7,6 +7,7 @@ import ParleyBus
 import ParleyProtocol
 import ParleySQLite
 import ParleyStore
+import ParleyTasks
 import Synchronization
 
 /// A domain on a real SQLite store in a temporary directory, a bus that records what it
@@ -18,14 +19,19 @@ final class TestBed: Sendable {
     let clock = ManualClock()
     let chat: Chat
     let accounts: Accounts
+    /// Who is connected (for push: a user with a device here gets none).
+    let presence = LocalPresenceDirectory()
+    /// Set with `pushing: true`: messages to offline users post push tasks to the store's queue.
+    let pushes: PushFeed?
 
-    init(hasher: any PasswordHasher = DigestHasher()) throws {
+    init(hasher: any PasswordHasher = DigestHasher(), pushing: Bool = false) throws {
         directory = NSTemporaryDirectory() + "parley-core-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         store = try SQLiteStore(path: directory + "/test.sqlite", durability: .normal)
         let wall = clock.wall
         let ids = Snowflake(node: 1, clock: wall)
-        chat = Chat(store: store, bus: bus, clock: wall, ids: ids, logger: Logger(label: "test"))
+        pushes = pushing ? PushFeed(queue: StoreTaskQueue(store: store, logger: Logger(label: "test"), now: wall.now), directory: presence) : nil
+        chat = Chat(store: store, bus: bus, clock: wall, ids: ids, pushes: pushes, logger: Logger(label: "test"))
         accounts = Accounts(
             store: store, bus: bus, hasher: hasher,
             signer: AccessTokenSigner(secret: Array(repeating: 7, count: 32)), clock: wall, ids: ids)

@@ -181,6 +181,9 @@ public protocol Store: Sendable {
     /// attempt and is not due again before `leaseUntil`, so a claim whose worker dies lapses and
     /// the task runs again. Concurrent claimers never get the same task.
     func claimTasks(now: Int64, leaseUntil: Int64, limit: Int) async throws -> [TaskRecord]
+    /// Extends the claim of tasks still claimed until `current` (their runs go on) to `until`;
+    /// a task finished, retried or buried meanwhile is left as it is.
+    func extendTaskLeases(ids: [String], from current: Int64, to until: Int64) async throws
     /// Removes a finished task.
     func completeTask(id: String) async throws
     /// Makes a failed task due again at `runAt`.

@@ -3,7 +3,8 @@ import ParleyStore
 import Synchronization
 
 /// The work queue of a node without NATS: a table in the store, polled by the workers. A
-/// claimed task is leased; if its worker dies the lease lapses and the task runs again.
+/// claimed task is leased, and the lease renewed while its run goes on; if its worker dies the
+/// lease lapses (within `lease`) and the task runs again.
 /// With PostgreSQL, several nodes may share the table (claims skip each other's rows).
 public final class StoreTaskQueue: TaskQueue {
     private let store: any Store
@@ -17,10 +18,10 @@ public final class StoreTaskQueue: TaskQueue {
     private let wakeup = Wakeup()
 
     /// - Parameters:
-    ///   - lease: how long a claimed task is not handed out again (longer than any run).
+    ///   - lease: how long a claimed task is not handed out again unless renewed (every third of it while it runs).
     ///   - batch: tasks claimed, and run concurrently, at once.
     public init(
-        store: any Store, policy: RetryPolicy = RetryPolicy(), lease: Duration = .seconds(300), pollInterval: Duration = .seconds(1),
+        store: any Store, policy: RetryPolicy = RetryPolicy(), lease: Duration = .seconds(30), pollInterval: Duration = .seconds(1),
         batch: Int = 16, logger: Logger, now: @escaping @Sendable () -> Int64 = wallMilliseconds
     ) {
         self.store = store
@@ -57,9 +58,30 @@ public final class StoreTaskQueue: TaskQueue {
                 continue
             }
             await withTaskGroup(of: Void.self) { group in
-                for record in claimed {
-                    group.addTask { await self.run(record, perform) }
+                group.addTask { await self.renew(claimed.map(\.id), heldUntil: time + self.lease.milliseconds) }
+                await withTaskGroup(of: Void.self) { runs in
+                    for record in claimed {
+                        runs.addTask { await self.run(record, perform) }
+                    }
                 }
+                group.cancelAll()
+            }
+        }
+    }
+
+    /// Keeps the claim of running tasks alive until cancelled (their runs are over): a long
+    /// run is not handed to another worker, and a dead worker's tasks come back within a lease.
+    private func renew(_ ids: [String], heldUntil first: Int64) async {
+        var held = first
+        while !Task.isCancelled {
+            try? await Task.sleep(for: lease / 3)
+            if Task.isCancelled { return }
+            let next = now() + lease.milliseconds
+            do {
+                try await store.extendTaskLeases(ids: ids, from: held, to: next)
+                held = next
+            } catch {
+                logger.warning("task leases not renewed", metadata: ["error": "\(error)"])
             }
         }
     }

@@ -101,22 +101,24 @@ struct TaskQueueTests {
         #expect(queue.counts.completed == 2 && queue.counts.dead == 2)
     }
 
-    /// A worker that dies mid-run (here: never returns) lets its lease lapse; another node's
-    /// worker runs the task.
+    /// A worker that dies mid-run (here: its run never returns and its queue stops renewing)
+    /// lets its lease lapse; another node's worker runs the task.
     @Test func aClaimWhoseWorkerDiedLapses() async throws {
         let (store, directory) = try sqliteStore()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let stuck = StoreTaskQueue(store: store, lease: .milliseconds(300), pollInterval: .milliseconds(50), logger: quietLogger())
         let healthy = StoreTaskQueue(store: store, lease: .milliseconds(300), pollInterval: .milliseconds(50), logger: quietLogger())
         let log = RunLog()
+        let hang = Mutex<CheckedContinuation<Void, Never>?>(nil)
         let hanging = Task { await stuck.work { task in
             log.record(task)
-            try? await Task.sleep(for: .seconds(3600))
-            return .done
+            // Deaf to cancellation, as a dead process is: only the test ends it.
+            await withCheckedContinuation { continuation in hang.withLock { $0 = continuation } }
+            return .failed("ended by the test")
         } }
-        defer { hanging.cancel() }
         try await stuck.enqueue(WorkTask(id: "t1", kind: "webhook.event", payload: "{}"))
         try await log.wait { $0.count == 1 }
+        hanging.cancel()  // the node is gone: nothing renews its claim
         let second = Task { await healthy.work { task in
             log.record(task)
             return .done
@@ -125,6 +127,35 @@ struct TaskQueueTests {
         try await log.wait { $0.count == 2 }
         #expect(log.all.map(\.attempt) == [1, 2])
         #expect(try await store.claimTasks(now: Int64(Date().timeIntervalSince1970 * 1000) + 10_000, leaseUntil: 0, limit: 5).isEmpty, "done and removed")
+        while hang.withLock({ $0 == nil }) { try await Task.sleep(for: .milliseconds(10)) }
+        hang.withLock { $0?.resume() }
+    }
+
+    /// A run longer than the lease keeps its claim while its worker lives: no second run.
+    @Test func aLongRunKeepsItsClaim() async throws {
+        let (store, directory) = try sqliteStore()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let slow = StoreTaskQueue(store: store, lease: .milliseconds(300), pollInterval: .milliseconds(50), logger: quietLogger())
+        let other = StoreTaskQueue(store: store, lease: .milliseconds(300), pollInterval: .milliseconds(50), logger: quietLogger())
+        let log = RunLog()
+        let first = Task { await slow.work { task in
+            log.record(task)
+            try? await Task.sleep(for: .milliseconds(1_200))  // four leases
+            return .done
+        } }
+        defer { first.cancel() }
+        let second = Task { await other.work { task in
+            log.record(task)
+            return .done
+        } }
+        defer { second.cancel() }
+        try await slow.enqueue(WorkTask(id: "long", kind: "webhook.event", payload: "{}"))
+        try await log.wait { $0.count == 1 }
+        // The run ends by itself; the other worker polled about 24 times meanwhile.
+        let deadline = ContinuousClock.now + .seconds(10)
+        while slow.counts.completed < 1, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(slow.counts.completed == 1)
+        #expect(log.all.map(\.id) == ["long"], "the claim was renewed, so nobody else ran it")
     }
 
     @Test func theJetStreamQueueRetriesAndDeadLettersAcrossNodes() async throws {

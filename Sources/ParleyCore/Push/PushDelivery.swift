@@ -180,7 +180,7 @@ public struct PushDelivery: Sendable {
                     entry: pending, token: token,
                     notification: PushNotification(
                         pushId: pending.id, userId: userId, conversationId: message.conversationId, messageId: message.messageId,
-                        title: title, body: body, badge: badge, quiet: quiet, timestamp: message.createdAt),
+                        title: title, body: body, badge: badge, quiet: quiet, timestamp: message.createdAt, attempt: pending.attempts),
                     provider: provider))
             }
         }

@@ -18,11 +18,14 @@ public struct PushNotification: Sendable, Equatable {
     public var quiet: Bool
     /// When the message was sent (ms since 1970).
     public var timestamp: Int64
+    /// 1 on the first call for this push, 2 on its first retry, …
+    public var attempt: Int
 
     public init(
         pushId: String, userId: String, conversationId: String, messageId: String, title: String, body: String, badge: Int,
-        quiet: Bool, timestamp: Int64
+        quiet: Bool, timestamp: Int64, attempt: Int = 1
     ) {
+        self.attempt = attempt
         self.pushId = pushId
         self.userId = userId
         self.conversationId = conversationId

@@ -32,6 +32,15 @@ extension PostgresStore {
         }
     }
 
+    public func extendTaskLeases(ids: [String], from current: Int64, to until: Int64) async throws {
+        if ids.isEmpty { return }
+        try await write { db in
+            try await db.sql.run(
+                "UPDATE tasks SET run_at = $1 WHERE run_at = $2 AND dead_at IS NULL AND id = ANY($3)",
+                [.integer(until), .integer(current), .texts(ids)])
+        }
+    }
+
     public func completeTask(id: String) async throws {
         try await write { db in try await db.sql.run("DELETE FROM tasks WHERE id = $1", [.text(id)]) }
     }

@@ -35,7 +35,9 @@ public final class PushWebhookProvider: PushProvider {
             pushId: notification.pushId, userId: notification.userId, deviceId: token.deviceId, token: token.token,
             conversationId: notification.conversationId, messageId: notification.messageId, title: notification.title,
             body: notification.body, badge: notification.badge, quiet: notification.quiet, timestamp: notification.timestamp))
-        var headers = [("content-type", "application/json"), ("parley-push-id", notification.pushId)]
+        var headers = [
+            ("content-type", "application/json"), ("parley-push-id", notification.pushId), ("parley-attempt", String(notification.attempt)),
+        ]
         if let secret { headers.append(("parley-signature", WebhookSignature.header(secret: secret, body: body))) }
         do {
             let answer = try await http.post(url, headers: headers, body: body)

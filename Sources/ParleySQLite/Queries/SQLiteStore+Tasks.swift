@@ -32,6 +32,16 @@ extension SQLiteStore {
         }
     }
 
+    public func extendTaskLeases(ids: [String], from current: Int64, to until: Int64) async throws {
+        if ids.isEmpty { return }
+        try await write { db in
+            let marks = Array(repeating: "?", count: ids.count).joined(separator: ",")
+            try db.run(
+                "UPDATE tasks SET run_at = ? WHERE run_at = ? AND dead_at IS NULL AND id IN (\(marks))",
+                [.integer(until), .integer(current)] + ids.map { .text($0) })
+        }
+    }
+
     public func completeTask(id: String) async throws {
         try await write { db in try db.run("DELETE FROM tasks WHERE id = ?", [.text(id)]) }
     }

@@ -81,6 +81,8 @@ public struct JetStream: Sendable {
         }
 
         public func ack() throws { try reply("+ACK") }
+        /// Still working on it: the ack wait starts again.
+        public func inProgress() throws { try reply("+WPI") }
         /// Redeliver now, or after `delay`.
         public func nak(delay: Duration? = nil) throws {
             guard let delay else { return try reply("-NAK") }

@@ -88,7 +88,10 @@ public struct ParleyNode: Sendable {
         onListening: @escaping @Sendable (Int) async -> Void
     ) async throws {
         let config = configuration
-        let pushes = pushClient == nil ? nil : PushFeed(queue: tasks, directory: directory)
+        // On the store's own queue a push task commits with its message.
+        var storedWithMessages: (@Sendable (Int) -> Void)?
+        if let storeQueue = tasks as? StoreTaskQueue { storedWithMessages = { storeQueue.stored($0) } }
+        let pushes = pushClient == nil ? nil : PushFeed(queue: tasks, directory: directory, storedWithMessages: storedWithMessages)
         let chat = Chat(
             store: store, bus: bus, limits: config.limits, ids: ids, rules: rules, hook: hook,
             events: eventWebhook == nil ? nil : EventFeed(queue: tasks), pushes: pushes, logger: logger)
@@ -99,7 +102,7 @@ public struct ParleyNode: Sendable {
                 chat: chat, feed: feed, providers: providers.providers, email: providers.email,
                 policy: PushDelivery.Policy(
                     attempts: config.push.attempts, backoff: .milliseconds(config.push.backoffMs),
-                    emailDelay: .seconds(config.push.emailDelaySeconds)),
+                    emailDelay: .seconds(config.push.emailDelaySeconds), lastTaskAttempt: config.taskAttempts),
                 logger: logger)
         }
         let hasher = BcryptHasher(cost: UInt8(config.bcryptCost))

@@ -156,6 +156,8 @@ public protocol Store: Sendable {
     func pushTokens(userIds: [String]) async throws -> [PushTokenRecord]
     /// Removes a token of the user's; false if they have none with that id.
     func deletePushToken(id: String, userId: String) async throws -> Bool
+    /// The members of a conversation who hold a push token, ascending.
+    func membersWithPushTokens(conversationId: String) async throws -> [String]
     /// Removes the tokens one login of a user registered (a logout), or all of the user's (nil).
     func deletePushTokens(userId: String, loginId: String?) async throws
     /// A user's push settings (the defaults when never set).
@@ -163,20 +165,22 @@ public protocol Store: Sendable {
     func savePushSettings(userId: String, _ settings: PushSettingsRecord) async throws
     /// Push log entries by id (those that exist).
     func pushLogEntries(ids: [String]) async throws -> [PushLogRecord]
-    /// Stores entries, replacing those with the same id, in one transaction.
+    /// Stores entries, in one transaction: a new one is added, a pending one updated, a final
+    /// one (sent, failed, skipped) left as it is.
     func savePushLog(_ entries: [PushLogRecord]) async throws
     /// A user's push log (all users: nil), newest first.
     func pushLog(userId: String?, limit: Int) async throws -> [PushLogRecord]
     /// Forgets entries created before `before`; how many went.
     func prunePushLog(before: Int64) async throws -> Int
     /// What the user has not read, over all their conversations: messages of others, not
-    /// recalled, after the user's read cursor (a push's badge).
+    /// recalled, after the user's read cursor (a push's badge); counted up to 1,000, so a huge
+    /// backlog costs a bounded read.
     func unreadTotal(userId: String) async throws -> Int64
 
     // MARK: Tasks (the durable work queue of a node without NATS)
 
-    /// Adds a task; an id already queued is ignored.
-    func enqueueTask(_ task: TaskRecord) async throws
+    /// Adds tasks in one transaction; an id already queued is ignored.
+    func enqueueTasks(_ tasks: [TaskRecord]) async throws
     /// Claims up to `limit` live tasks due at `now`, oldest due first: each counts one more
     /// attempt and is not due again before `leaseUntil`, so a claim whose worker dies lapses and
     /// the task runs again. Concurrent claimers never get the same task.
@@ -198,4 +202,11 @@ public protocol Store: Sendable {
     /// The value of a named setting, storing `proposed` first if it has none (atomically: of
     /// nodes starting together, all get the first one stored).
     func sharedSetting(_ name: String, proposed: String) async throws -> String
+}
+
+extension Store {
+    /// Adds a task; an id already queued is ignored.
+    public func enqueueTask(_ task: TaskRecord) async throws {
+        try await enqueueTasks([task])
+    }
 }

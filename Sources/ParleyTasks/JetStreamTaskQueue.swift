@@ -20,13 +20,20 @@ public final class JetStreamTaskQueue: TaskQueue {
     private let policy: RetryPolicy
     private let ackWait: Duration
     private let concurrency: Int
+    private let longestRun: Duration
     private let logger: Logger
     private let tally = Mutex(TaskCounts())
 
     /// - Parameters:
     ///   - ackWait: how long a delivered task may run before it is handed out again.
     ///   - concurrency: tasks this node runs at once.
-    public init(jetStream: JetStream, policy: RetryPolicy = RetryPolicy(), ackWait: Duration = .seconds(60), concurrency: Int = 8, logger: Logger) {
+    ///   - longestRun: how long a run is kept alive with progress acks; a run still going then is
+    ///     presumed hung and the task goes to another worker after the ack wait.
+    public init(
+        jetStream: JetStream, policy: RetryPolicy = RetryPolicy(), ackWait: Duration = .seconds(60), concurrency: Int = 8,
+        longestRun: Duration = .seconds(900), logger: Logger
+    ) {
+        self.longestRun = longestRun
         self.jetStream = jetStream
         self.policy = policy
         self.ackWait = ackWait
@@ -111,7 +118,7 @@ public final class JetStreamTaskQueue: TaskQueue {
         }
     }
 
-    private func pull(_ perform: @Sendable (WorkTask) async -> TaskOutcome) async {
+    private func pull(_ perform: @escaping @Sendable (WorkTask) async -> TaskOutcome) async {
         while !Task.isCancelled {
             let delivered: JetStream.Delivered?
             do {
@@ -127,7 +134,7 @@ public final class JetStreamTaskQueue: TaskQueue {
         }
     }
 
-    private func run(_ delivered: JetStream.Delivered, _ perform: @Sendable (WorkTask) async -> TaskOutcome) async {
+    private func run(_ delivered: JetStream.Delivered, _ perform: @escaping @Sendable (WorkTask) async -> TaskOutcome) async {
         let message = delivered.message
         let task = Self.task(subject: message.subject, headers: message.headers, payload: message.payload, attempt: delivered.deliveryCount)
         // JetStream has no delayed delivery: a task posted for later goes back until it is due.
@@ -139,7 +146,28 @@ public final class JetStreamTaskQueue: TaskQueue {
             }
             return
         }
-        let outcome = await perform(task)
+        // Told every third of the ack wait that the run goes on, JetStream does not hand a long
+        // run (a push batch) to a second worker; a dead worker's task comes back after one wait.
+        let outcome = await withTaskGroup(of: TaskOutcome?.self) { group in
+            group.addTask { await perform(task) }
+            group.addTask {
+                let giveUp = ContinuousClock.now + self.longestRun
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: self.ackWait / 3)
+                    if Task.isCancelled || ContinuousClock.now > giveUp { break }
+                    try? delivered.inProgress()
+                }
+                return nil
+            }
+            var outcome: TaskOutcome = .failed("no outcome")
+            for await result in group {
+                if let result {
+                    outcome = result
+                    group.cancelAll()
+                }
+            }
+            return outcome
+        }
         do {
             switch outcome {
             case .done:

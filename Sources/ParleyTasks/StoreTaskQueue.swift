@@ -36,10 +36,15 @@ public final class StoreTaskQueue: TaskQueue {
     public var counts: TaskCounts { tally.withLock { $0 } }
 
     public func enqueue(_ task: WorkTask) async throws {
+        try await enqueue(contentsOf: [task])
+    }
+
+    public func enqueue(contentsOf tasks: [WorkTask]) async throws {
         let time = now()
-        try await store.enqueueTask(TaskRecord(
-            id: task.id, kind: task.kind, payload: task.payload, runAt: max(time, task.notBefore ?? time), createdAt: time))
-        tally.withLock { $0.enqueued += 1 }
+        try await store.enqueueTasks(tasks.map {
+            TaskRecord(id: $0.id, kind: $0.kind, payload: $0.payload, runAt: max(time, $0.notBefore ?? time), createdAt: time)
+        })
+        tally.withLock { $0.enqueued += tasks.count }
         wakeup.signal()
     }
 
@@ -108,6 +113,13 @@ public final class StoreTaskQueue: TaskQueue {
             // The lease lapses and the task runs again: at least once, never lost.
             logger.warning("task outcome not stored", metadata: ["task": "\(record.id)", "error": "\(error)"])
         }
+    }
+
+    /// Tasks a caller stored itself, in its own transaction (a message's push, with the
+    /// message): counted, and the workers woken for them.
+    public func stored(_ count: Int) {
+        tally.withLock { $0.enqueued += count }
+        wakeup.signal()
     }
 
     public func deadLetters(limit: Int) async throws -> [DeadLetter] {

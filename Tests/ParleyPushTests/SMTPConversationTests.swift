@@ -43,6 +43,16 @@ struct SMTPConversationTests {
         #expect(reason.contains("TLS"))
     }
 
+    @Test func aRelayElsewhereMustOfferStarttls() {
+        var smtp = conversation(security: .startTLSRequired)
+        _ = smtp.receive(Reply(code: 220, lines: ["mx"]))
+        let actions = smtp.receive(Reply(code: 250, lines: ["mx", "8BITMIME"]))
+        #expect(actions.last == .finish(.permanent("the SMTP server offers no STARTTLS")))
+        var offered = conversation(security: .startTLSRequired)
+        _ = offered.receive(Reply(code: 220, lines: ["mx"]))
+        #expect(offered.receive(Reply(code: 250, lines: ["mx", "STARTTLS"])) == [.send("STARTTLS")])
+    }
+
     @Test func implicitTLSNeedsNoStarttls() {
         var smtp = conversation(credentials: ("u", "p"), security: .implicit)
         _ = smtp.receive(Reply(code: 220, lines: ["mx"]))

@@ -72,4 +72,28 @@ struct SharedSettingStoreTests {
             #expect(try await store.sharedSetting("other", proposed: "x") == "x")
         }
     }
+
+    @Test(arguments: Engine.allCases)
+    func aMessagesTasksCommitWithItAndARetryAddsNone(_ engine: Engine) async throws {
+        try await withStore(engine) { subject async throws in
+            let store = subject.store
+            for id in ["1", "2"] { try await store.createUser(Fixture.user(id)) }
+            var message = Fixture.message(from: "1", to: "2", localId: "with-push")
+            message.tasks = [TaskRecord(id: "push-m", kind: "push.message", payload: "{}", runAt: 10, createdAt: 10)]
+            let first = try await store.appendMessage(message)
+            #expect(!first.duplicate)
+            message.tasks = [TaskRecord(id: "push-other", kind: "push.message", payload: "{}", runAt: 10, createdAt: 10)]
+            #expect(try await store.appendMessage(message).duplicate)
+            let claimed = try await store.claimTasks(now: 10, leaseUntil: 100, limit: 10)
+            #expect(claimed.map(\.id) == ["push-m"], "the retry stored no task")
+            // Leases are extended only while still held: a retried task keeps its own time.
+            try await store.enqueueTask(TaskStoreTests.task("x", due: 10))
+            _ = try await store.claimTasks(now: 10, leaseUntil: 100, limit: 10)
+            try await store.retryTask(id: "x", runAt: 50, error: "503")
+            try await store.extendTaskLeases(ids: ["push-m", "x"], from: 100, to: 300)
+            #expect(try await store.claimTasks(now: 60, leaseUntil: 400, limit: 10).map(\.id) == ["x"])
+            #expect(try await store.claimTasks(now: 299, leaseUntil: 400, limit: 10).isEmpty, "push-m's lease was extended")
+            #expect(try await store.claimTasks(now: 300, leaseUntil: 400, limit: 10).map(\.id) == ["push-m"])
+        }
+    }
 }

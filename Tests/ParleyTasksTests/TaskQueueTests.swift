@@ -189,6 +189,30 @@ struct TaskQueueTests {
         await two.client.close()
     }
 
+    /// A run longer than the ack wait tells JetStream it is still working: no second run.
+    @Test func aLongJetStreamRunIsNotHandedOutAgain() async throws {
+        let server = try NATSServerProcess()
+        defer { server.remove() }
+        try await server.ready()
+        let js = try await jetStream(server)
+        let queue = JetStreamTaskQueue(jetStream: js, policy: RetryPolicy(maxAttempts: 3), ackWait: .seconds(2), concurrency: 3, logger: quietLogger())
+        try await queue.start()
+        let log = RunLog()
+        let worker = Task { await queue.work { task in
+            log.record(task)
+            try? await Task.sleep(for: .milliseconds(4_500))  // more than two ack waits
+            return .done
+        } }
+        defer { worker.cancel() }
+        try await queue.enqueue(WorkTask(id: "long", kind: "push", payload: "{}"))
+        try await log.wait { $0.count == 1 }
+        let deadline = ContinuousClock.now + .seconds(10)
+        while queue.counts.completed < 1, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(queue.counts.completed == 1)
+        #expect(log.all.map(\.attempt) == [1], "two idle workers were asking all along")
+        await js.client.close()
+    }
+
     /// Workers that never answer: JetStream redelivers after the ack wait, and at the delivery
     /// limit the task is dead-lettered from the max-deliveries advisory.
     @Test func unansweredTasksReachTheDeadLetters() async throws {
@@ -197,10 +221,12 @@ struct TaskQueueTests {
         try await server.ready()
         let js = try await jetStream(server)
         let queue = JetStreamTaskQueue(
-            jetStream: js, policy: RetryPolicy(maxAttempts: 2), ackWait: .seconds(1), concurrency: 3, logger: quietLogger())
+            jetStream: js, policy: RetryPolicy(maxAttempts: 2), ackWait: .seconds(1), concurrency: 3, longestRun: .seconds(1),
+            logger: quietLogger())
         try await queue.start()
         try await queue.enqueue(WorkTask(id: "hung", kind: "push", payload: #"{"to":"u1"}"#))
-        // Every run hangs; a third worker keeps asking, as other nodes' workers would.
+        // Every run hangs past the longest run (progress acks stop); a third worker keeps
+        // asking, as other nodes' workers would.
         let log = RunLog()
         let worker = Task { await queue.work { task in
             log.record(task)

@@ -626,11 +626,16 @@ class ApnsStandIn(HttpStandIn):
         return reply
 
 
-def fcm_error(code: int, status: str, error_code: str | None = None, message: str = "") -> tuple[int, dict, dict]:
-    """An FCM v1 error reply, e.g. fcm_error(404, "NOT_FOUND", "UNREGISTERED")."""
+def fcm_error(code: int, status: str, error_code: str | None = None, message: str = "",
+              field: str | None = None) -> tuple[int, dict, dict]:
+    """An FCM v1 error reply, e.g. fcm_error(404, "NOT_FOUND", "UNREGISTERED"); `field` adds the
+    BadRequest field violation FCM names (e.g. "message.token" for a malformed token)."""
     error: dict = {"code": code, "message": message or status, "status": status}
     if error_code:
         error["details"] = [{"@type": "type.googleapis.com/google.firebase.fcm.v1.FcmError", "errorCode": error_code}]
+    if field:
+        error.setdefault("details", []).append(
+            {"@type": "type.googleapis.com/google.rpc.BadRequest", "fieldViolations": [{"field": field, "description": message}]})
     return (code, {}, {"error": error})
 
 
@@ -831,7 +836,7 @@ class MiPushStandIn(HttpStandIn):
     name = "mipush"
 
     def __init__(self, pki: TestPKI, package: str = "com.example.parley"):
-        self.app_secret = secrets.token_urlsafe(24)
+        self.app_secret = "mi" + secrets.token_hex(24)  # never "-…", which a command line would take for a flag
         self.package = package
         super().__init__(pki)
 

@@ -114,7 +114,8 @@ def test_fcm_quiet_hours_are_silent(providers):
 
 @pytest.mark.parametrize("reply, reason", [
     (fcm_error(404, "NOT_FOUND", "UNREGISTERED"), "UNREGISTERED"),
-    (fcm_error(400, "INVALID_ARGUMENT", "INVALID_ARGUMENT"), "INVALID_ARGUMENT"),
+    (fcm_error(400, "INVALID_ARGUMENT", "INVALID_ARGUMENT", "The registration token is not a valid FCM registration token",
+               field="message.token"), "INVALID_ARGUMENT"),
 ])
 def test_dead_fcm_tokens_are_deleted(providers, reply, reason):
     token = fresh("fcm")
@@ -124,6 +125,19 @@ def test_dead_fcm_tokens_are_deleted(providers, reply, reason):
     entry = wait_entry(bob, ack["messageId"], bob.token_ids["fcm"], status=("sent", "failed"))
     assert (entry["status"], entry["reason"], entry["attempts"]) == ("failed", reason, 1)
     assert token_ids(bob) == []
+
+
+def test_an_invalid_argument_about_the_message_keeps_the_token(providers):
+    """Only FCM's complaint about the token itself deletes it: a payload it refused (too large,
+    say) is a failed push, not a dead device."""
+    token = fresh("fcm")
+    alice, bob = providers.user("Alice"), providers.user("Bob", fcm=token)
+    providers.fcm.script(token, [fcm_error(400, "INVALID_ARGUMENT", "INVALID_ARGUMENT", "Message is too big",
+                                           field="message")])
+    ack = send(alice, bob, "refused payload")
+    entry = wait_entry(bob, ack["messageId"], bob.token_ids["fcm"], status=("sent", "failed"))
+    assert (entry["status"], entry["reason"]) == ("failed", "INVALID_ARGUMENT")
+    assert token_ids(bob) == [bob.token_ids["fcm"]]
 
 
 def test_fcm_retries_a_busy_answer(providers):

@@ -32,13 +32,13 @@ extension Chat {
             contentType: request.contentType, content: content.text, atUsers: atUsers,
             mentions: mentions, replyTo: request.replyTo, createdAt: clock.now())
         new.searchText = MessageContent.searchableText(type: request.contentType, content: content.value)
+        let push = pushTask(for: new, recipients: resolved.recipients)
+        if let push { new.tasks = [push] }
         let storing = monotonicNanoseconds()
         let outcome = try await store.appendMessage(new)
         metrics.storeAppend.observe(nanoseconds: monotonicNanoseconds() - storing)
         let recipients = resolved.recipients
         let message = outcome.message
-        // Before the ack: an acknowledged message's push survives a crash.
-        try await queuePush(message, recipients: recipients)
         if !outcome.duplicate {
             let names = try await profiles.users(Set([caller.userId] + (replied.map { [$0.senderId] } ?? [])))
             var live = payload(message, names: names, parsingContent: false)
@@ -50,6 +50,10 @@ extension Chat {
             await readBySending(outcome, from: caller, recipients: recipients)
             await postEvent("message.sent", ["message": eventValue(live)])
         }
+        // Before the ack: an acknowledged message's push survives a crash. After the live
+        // delivery: if posting fails, the client's resend (a duplicate) posts it, and the
+        // recipients have the message already.
+        try await queuePush(outcome, stored: push != nil, recipients: recipients)
         return SendAck(
             localId: request.localId, messageId: message.messageId, conversationId: message.conversationId,
             seq: message.seq, timestamp: message.createdAt)

@@ -12,7 +12,7 @@ enum PushContent {
         guard preview else { return ("New message", "") }
         let name = sender.map { $0.displayName.isEmpty ? $0.username : $0.displayName } ?? "Someone"
         let title = groupName.map { "\(name) @ \($0)" } ?? name
-        return (clipped(title, to: 100), body(of: message))
+        return (clipped(title, to: 100, bytes: 200), body(of: message))
     }
 
     /// A text message's first 100 characters; a bracketed kind for anything else.
@@ -24,13 +24,25 @@ enum PushContent {
             }
         }
         let text = message.content.map(JSONValue.init(jsonText:))?["text"]?.stringValue ?? ""
-        return clipped(text, to: 100)
+        return clipped(text, to: 100, bytes: 400)
     }
 
-    /// At most `limit` characters (grapheme clusters), with "…" when cut; newlines become spaces.
-    static func clipped(_ text: String, to limit: Int) -> String {
-        let flat = text.replacingOccurrences(of: "\r\n", with: " ").replacingOccurrences(of: "\n", with: " ")
-        return flat.count <= limit ? flat : String(flat.prefix(limit)) + "…"
+    /// At most `limit` characters and `bytes` UTF-8 bytes, cut between characters, with "…"
+    /// when cut; newlines become spaces. Both bounds: one character may hold thousands of
+    /// combining marks, and a provider refuses a payload over 4 KiB.
+    static func clipped(_ text: String, to limit: Int, bytes: Int) -> String {
+        var kept = ""
+        var count = 0
+        var size = 0
+        for character in text {
+            let shown: Character = character == "\n" || character == "\r\n" || character == "\r" ? " " : character
+            let length = shown.utf8.count
+            if count == limit || size + length > bytes { return kept + "…" }
+            kept.append(shown)
+            count += 1
+            size += length
+        }
+        return kept
     }
 
     /// Whether `now` (ms since 1970) falls in the quiet hours, in their time zone. A window whose

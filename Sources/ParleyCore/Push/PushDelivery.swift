@@ -22,11 +22,15 @@ public struct PushDelivery: Sendable {
         public var emailDelay: Duration
         /// Provider calls in flight at once per batch.
         public var concurrency: Int
+        /// The queue's last run of a task (`--task-attempts`): a push still failing then fails
+        /// for good, rather than stay pending in a dead-lettered task.
+        public var lastTaskAttempt: Int
 
         public init(
             attempts: Int = 3, backoff: Duration = .seconds(1), batchSize: Int = 100, emailDelay: Duration = .seconds(600),
-            concurrency: Int = 16
+            concurrency: Int = 16, lastTaskAttempt: Int = 5
         ) {
+            self.lastTaskAttempt = max(1, lastTaskAttempt)
             self.attempts = max(1, attempts)
             self.backoff = backoff
             self.batchSize = max(1, batchSize)
@@ -86,13 +90,15 @@ public struct PushDelivery: Sendable {
         do {
             switch task.kind {
             case PushFeed.messageKind:
-                return try await expand(try FrameCoder.decode(PushFeed.MessageTask.self, from: Data(task.payload.utf8)))
+                return try await expand(
+                    try FrameCoder.decode(PushFeed.MessageTask.self, from: Data(task.payload.utf8)), lastRun: task.attempt >= policy.lastTaskAttempt)
             case PushFeed.batchKind:
                 let batch = try FrameCoder.decode(BatchTask.self, from: Data(task.payload.utf8))
                 guard let message = try await store.message(id: batch.messageId) else { return .done }
-                return try await deliver(message, to: batch.userIds)
+                return try await deliver(message, to: batch.userIds, lastRun: task.attempt >= policy.lastTaskAttempt)
             case PushFeed.emailKind:
-                return try await digest(try FrameCoder.decode(DigestTask.self, from: Data(task.payload.utf8)))
+                return try await digest(
+                    try FrameCoder.decode(DigestTask.self, from: Data(task.payload.utf8)), lastRun: task.attempt >= policy.lastTaskAttempt)
             default:
                 return .rejected("unknown push task kind '\(task.kind)'")
             }
@@ -104,18 +110,21 @@ public struct PushDelivery: Sendable {
         }
     }
 
-    /// A message's recipients, but the sender: at once when they fit one batch, else as batch
-    /// tasks (ids derived from the message, so a second expansion posts nothing new).
-    func expand(_ task: PushFeed.MessageTask) async throws -> TaskOutcome {
+    /// A message's recipients who hold a token, but the sender: at once when they fit one
+    /// batch, else as batch tasks posted together (ids derived from the message, so a second
+    /// expansion posts nothing new; the recipients are sorted, so it cuts the same batches unless
+    /// tokens changed in between).
+    func expand(_ task: PushFeed.MessageTask, lastRun: Bool = false) async throws -> TaskOutcome {
         guard let message = try await store.message(id: task.messageId), !message.isEvent else { return .done }
-        let recipients = try await chat.memberIds(of: message.conversationId).filter { $0 != message.senderId }.sorted()
-        if recipients.count <= policy.batchSize { return try await deliver(message, to: recipients) }
-        for (index, start) in stride(from: 0, to: recipients.count, by: policy.batchSize).enumerated() {
+        let recipients = try await store.membersWithPushTokens(conversationId: message.conversationId).filter { $0 != message.senderId }
+        if recipients.count <= policy.batchSize { return try await deliver(message, to: recipients, lastRun: lastRun) }
+        let batches = stride(from: 0, to: recipients.count, by: policy.batchSize).enumerated().map { index, start in
             let share = Array(recipients[start..<min(start + policy.batchSize, recipients.count)])
             let payload = FrameCoder.encode(BatchTask(messageId: message.messageId, conversationId: message.conversationId, userIds: share))
-            try await feed.queue.enqueue(WorkTask(
-                id: "push-\(message.messageId)-\(index)", kind: PushFeed.batchKind, payload: String(decoding: payload, as: UTF8.self)))
+            return WorkTask(
+                id: "push-\(message.messageId)-\(index)", kind: PushFeed.batchKind, payload: String(decoding: payload, as: UTF8.self))
         }
+        try await feed.queue.enqueue(contentsOf: batches)
         return .done
     }
 
@@ -132,8 +141,9 @@ public struct PushDelivery: Sendable {
         var provider: any PushProvider
     }
 
-    /// Pushes `message` to every token of `userIds` that has no final log entry yet.
-    func deliver(_ message: MessageRecord, to userIds: [String]) async throws -> TaskOutcome {
+    /// Pushes `message` to every token of `userIds` that has no final log entry yet. On the
+    /// task's `lastRun` a push that would be retried fails instead.
+    func deliver(_ message: MessageRecord, to userIds: [String], lastRun: Bool = false) async throws -> TaskOutcome {
         let now = chat.clock.now()
         let tokens = try await store.pushTokens(userIds: userIds).filter { $0.userId != message.senderId }
         if tokens.isEmpty { return .done }
@@ -143,8 +153,8 @@ public struct PushDelivery: Sendable {
         if open.isEmpty { return .done }
         let blockers = Set(try await store.blockers(of: message.senderId))
         let sender = try await chat.profiles.user(message.senderId)
-        let groupName = ConversationID.type(of: message.conversationId) == .group
-            ? try await store.group(id: String(message.conversationId.dropFirst(2)))?.name : nil
+        let inGroup = ConversationID.type(of: message.conversationId) == .group
+        let groupName = inGroup ? try await store.group(id: String(message.conversationId.dropFirst(2)))?.name : nil
 
         var settled: [PushLogRecord] = []
         var calls: [Call] = []
@@ -160,7 +170,13 @@ public struct PushDelivery: Sendable {
             }
             let (reason, settings) = try await skipReason(for: userId, message: message, blockers: blockers)
             guard let settings else {
-                if reason != "left" { settled += mine.map { entry($0, .skipped, reason) } }
+                // In a group, the everyday skips (a member reading, muting, off) are counted, not
+                // logged: one message would otherwise write a row per member's device.
+                if reason == "left" || (inGroup && Self.countedOnlyInGroups.contains(reason)) {
+                    if reason != "left" { metrics.skipped.add(reason, mine.count) }
+                } else {
+                    settled += mine.map { entry($0, .skipped, reason) }
+                }
                 continue
             }
             let quiet = PushContent.isQuiet(settings.quietHours, at: now)
@@ -184,12 +200,12 @@ public struct PushDelivery: Sendable {
                     provider: provider))
             }
         }
-        // Logged before any call: after a crash the pending entries are what is left to do.
-        try await store.savePushLog(settled + calls.map(\.entry))
+        try await store.savePushLog(settled)
         for entry in settled where entry.status == .skipped { metrics.skipped.add(entry.reason ?? "") }
         for token in digests { try await scheduleDigest(message, token: token, now: now) }
 
-        var finished: [PushLogRecord] = []
+        // Each share of calls is logged as soon as it is answered: a run cut short (a crash, a
+        // lapsed lease) repeats only the calls of its last share.
         var retryAfter: [Duration] = []
         for start in stride(from: 0, to: calls.count, by: policy.concurrency) {
             let share = Array(calls[start..<min(start + policy.concurrency, calls.count)])
@@ -206,16 +222,21 @@ public struct PushDelivery: Sendable {
                 for await (index, result) in group { results[index] = result }
                 return results
             }
+            var finished: [PushLogRecord] = []
             for (call, result) in zip(share, results) {
-                let (entry, wait) = try await settle(call.entry, token: call.token, result: result ?? .retry(reason: "no answer", after: nil))
+                let (entry, wait) = try await settle(
+                    call.entry, token: call.token, result: result ?? .retry(reason: "no answer", after: nil), lastRun: lastRun)
                 finished.append(entry)
                 if let wait { retryAfter.append(wait) }
             }
+            try await store.savePushLog(finished)
         }
-        try await store.savePushLog(finished)
         guard let wait = retryAfter.max() else { return .done }
         return .retry("\(retryAfter.count) pushes to retry", after: wait)
     }
+
+    /// Skips not logged for group messages (only counted).
+    static let countedOnlyInGroups: Set<String> = ["online", "muted", "disabled"]
 
     /// Why a recipient gets no push of this message; otherwise (reason "") their push settings.
     func skipReason(
@@ -237,7 +258,9 @@ public struct PushDelivery: Sendable {
     }
 
     /// An entry after its provider answered, and the wait before it is tried again if it will be.
-    func settle(_ pending: PushLogRecord, token: PushTokenRecord, result: PushResult) async throws -> (PushLogRecord, Duration?) {
+    func settle(
+        _ pending: PushLogRecord, token: PushTokenRecord, result: PushResult, lastRun: Bool = false
+    ) async throws -> (PushLogRecord, Duration?) {
         var entry = pending
         switch result {
         case .sent:
@@ -257,7 +280,7 @@ public struct PushDelivery: Sendable {
             entry.reason = reason
         case .retry(let reason, let after):
             entry.reason = reason
-            if entry.attempts < policy.attempts {
+            if entry.attempts < policy.attempts, !lastRun {
                 return (entry, min(after ?? policy.delay(after: entry.attempts), Self.longestRetryAfter))
             }
             entry.status = .failed
@@ -274,19 +297,27 @@ public struct PushDelivery: Sendable {
         let window = policy.emailDelay.wholeMilliseconds
         let index = now / window
         let id = "email-\(token.id)-\(message.conversationId)-\(index)"
-        if try await store.pushLogEntries(ids: [id]).isEmpty {
-            try await store.savePushLog([PushLogRecord(
-                id: id, userId: token.userId, messageId: message.messageId, conversationId: message.conversationId, provider: "email",
-                tokenId: token.id, status: .pending, createdAt: now)])
-        }
+        // Only the window's first message posts its digest (later ones find the entry), so no
+        // second copy is posted after JetStream's de-duplication window; the task goes first,
+        // so a crash between the two leaves a task that makes the entry itself.
+        guard try await store.pushLogEntries(ids: [id]).isEmpty else { return }
         let payload = FrameCoder.encode(DigestTask(userId: token.userId, tokenId: token.id, conversationId: message.conversationId, entryId: id))
         try await feed.queue.enqueue(WorkTask(
             id: id, kind: PushFeed.emailKind, payload: String(decoding: payload, as: UTF8.self), notBefore: (index + 2) * window))
+        try await store.savePushLog([Self.digestEntry(id, task: DigestTask(userId: token.userId, tokenId: token.id, conversationId: message.conversationId, entryId: id), messageId: message.messageId, now: now)])
+    }
+
+    static func digestEntry(_ id: String, task: DigestTask, messageId: String, now: Int64) -> PushLogRecord {
+        PushLogRecord(
+            id: id, userId: task.userId, messageId: messageId, conversationId: task.conversationId, provider: "email", tokenId: task.tokenId,
+            status: .pending, createdAt: now)
     }
 
     /// Sends a window's digest: what of the conversation is still unread, or nothing.
-    func digest(_ task: DigestTask) async throws -> TaskOutcome {
-        guard var entry = try await store.pushLogEntries(ids: [task.entryId]).first, !entry.status.isFinal else { return .done }
+    func digest(_ task: DigestTask, lastRun: Bool = false) async throws -> TaskOutcome {
+        var entry = try await store.pushLogEntries(ids: [task.entryId]).first
+            ?? Self.digestEntry(task.entryId, task: task, messageId: "", now: chat.clock.now())
+        if entry.status.isFinal { return .done }
         func finish(_ status: PushLogRecord.Status, _ reason: String) async throws -> TaskOutcome {
             entry.status = status
             entry.reason = reason
@@ -303,13 +334,19 @@ public struct PushDelivery: Sendable {
         guard let membership = try await store.membership(conversationId: task.conversationId, userId: task.userId) else {
             return try await finish(.skipped, "left")
         }
-        let page = try await store.messages(conversationId: task.conversationId, page: .after(membership.readSeq, limit: 200))
-        let unread = page.messages.filter { !$0.isEvent && !$0.recalled && $0.senderId != task.userId }
+        // The newest page: what is unread of it, but for what blocked senders wrote.
+        let blocked = Set(try await store.blocks(of: task.userId).map(\.userId))
+        let page = try await store.messages(conversationId: task.conversationId, page: .before(nil, limit: 50))
+        let unread = page.messages.filter {
+            $0.seq > membership.readSeq && !$0.isEvent && !$0.recalled && $0.senderId != task.userId && !blocked.contains($0.senderId)
+        }
+        let more = page.hasMore && (page.messages.first?.seq ?? 0) > membership.readSeq + 1
         guard let last = unread.last else { return try await finish(.skipped, "read") }
         if entry.attempts == 0, emailsPerAddress.take(token.token, now: chat.clock.now()) != nil {
             return try await finish(.skipped, "rate_limited")
         }
-        let composed = try await compose(unread, conversationId: task.conversationId, to: token.token, id: entry.id, preview: settings.preview)
+        let composed = try await compose(
+            unread, more: more, conversationId: task.conversationId, to: token.token, id: entry.id, preview: settings.preview)
         entry.attempts += 1
         entry.messageId = last.messageId
         entry.status = .pending
@@ -317,15 +354,18 @@ public struct PushDelivery: Sendable {
         let started = monotonicNanoseconds()
         let result = await email.send(composed)
         metrics.sendDuration.observe(nanoseconds: monotonicNanoseconds() - started)
-        let (settled, wait) = try await settle(entry, token: token, result: result)
+        let (settled, wait) = try await settle(entry, token: token, result: result, lastRun: lastRun)
         try await store.savePushLog([settled])
         return wait.map { .retry("e-mail to retry", after: $0) } ?? .done
     }
 
-    /// The digest e-mail: the last 20 unread messages, sender and preview each.
-    func compose(_ unread: [MessageRecord], conversationId: String, to address: String, id: String, preview: Bool) async throws -> OutgoingEmail {
-        let count = unread.count
-        let noun = count == 1 ? "message" : "messages"
+    /// The digest e-mail: the last 20 unread messages, sender and preview each (`more`: there
+    /// are older unread ones than `unread` holds).
+    func compose(
+        _ unread: [MessageRecord], more: Bool, conversationId: String, to address: String, id: String, preview: Bool
+    ) async throws -> OutgoingEmail {
+        let count = "\(unread.count)\(more ? "+" : "")"
+        let noun = unread.count == 1 && !more ? "message" : "messages"
         guard preview else {
             return OutgoingEmail(
                 to: address, subject: "New messages", body: "You have \(count) unread \(noun) in Parley. Open Parley to read them.\n", id: id)
@@ -333,16 +373,15 @@ public struct PushDelivery: Sendable {
         let shown = unread.suffix(20)
         let names = try await chat.profiles.users(Set(shown.map(\.senderId)))
         func name(_ id: String) -> String {
-            names[id].map { $0.displayName.isEmpty ? $0.username : $0.displayName } ?? "Someone"
+            PushContent.clipped(names[id].map { $0.displayName.isEmpty ? $0.username : $0.displayName } ?? "Someone", to: 100, bytes: 200)
         }
-        let groupName = ConversationID.type(of: conversationId) == .group
-            ? try await store.group(id: String(conversationId.dropFirst(2)))?.name : nil
-        let subject = groupName.map { "New messages in \(PushContent.clipped($0, to: 100))" }
-            ?? "New messages from \(PushContent.clipped(name(unread.last!.senderId), to: 100))"
+        let group = ConversationID.type(of: conversationId) == .group ? try await store.group(id: String(conversationId.dropFirst(2))) : nil
+        let groupName = group.map { PushContent.clipped($0.name, to: 100, bytes: 200) }
+        let subject = groupName.map { "New messages in \($0)" } ?? "New messages from \(name(unread.last!.senderId))"
         var body = "You have \(count) unread \(noun)"
         body += groupName.map { " in \($0):\n\n" } ?? ":\n\n"
         for message in shown { body += "\(name(message.senderId)): \(PushContent.body(of: message))\n" }
-        if count > shown.count { body += "…and \(count - shown.count) more.\n" }
+        if unread.count > shown.count || more { body += "…and more.\n" }
         return OutgoingEmail(to: address, subject: subject, body: body, id: id)
     }
 }

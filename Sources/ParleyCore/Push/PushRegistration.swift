@@ -17,7 +17,9 @@ extension Chat {
         guard Self.pushProviders.contains(registration.provider) else {
             throw ChatError.badRequest("'provider' must be one of \(Self.pushProviders.sorted().joined(separator: ", "))")
         }
-        let token = registration.token.trimmingCharacters(in: .whitespaces)
+        var token = registration.token.trimmingCharacters(in: .whitespaces)
+        // One address, one token, whatever its case (and one rate limit on what it receives).
+        if registration.provider == "email" { token = token.lowercased() }
         try Self.requirePushToken(token, provider: registration.provider)
         try Self.requireDeviceId(registration.deviceId, maxLength: limits.maxClientIdLength)
         if registration.sandbox == true, registration.provider != "apns" {
@@ -44,11 +46,12 @@ extension Chat {
         switch provider {
         case "email":
             let parts = token.split(separator: "@", omittingEmptySubsequences: false)
-            guard token.utf8.count <= 254, printable, parts.count == 2, !parts[0].isEmpty, parts[1].contains(".") else {
+            let envelopeSafe = !token.unicodeScalars.contains { "<>()[],;:\\\"".unicodeScalars.contains($0) }
+            guard token.utf8.count <= 254, printable, envelopeSafe, parts.count == 2, !parts[0].isEmpty, parts[1].contains(".") else {
                 throw ChatError.badRequest("'token' must be an e-mail address for the email provider")
             }
         case "apns":
-            guard (32...200).contains(token.count), token.allSatisfy(\.isHexDigit) else {
+            guard (32...200).contains(token.utf8.count), token.unicodeScalars.allSatisfy({ $0.properties.isASCIIHexDigit }) else {
                 throw ChatError.badRequest("'token' must be an APNs device token (hex digits)")
             }
         default:

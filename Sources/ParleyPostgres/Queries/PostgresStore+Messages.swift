@@ -84,6 +84,9 @@ extension PostgresStore {
                     duplicate: false, senderReadBefore: readBefore))
             }
         }
+        // The new messages' tasks, in the same transaction.
+        let fresh = zip(messages, outcomes).filter { !$0.1.duplicate }.flatMap { $0.0.tasks }
+        try await PostgresStore.insert(fresh, into: db.sql)
         return outcomes
     }
 

@@ -41,6 +41,17 @@ extension PostgresStore {
         }
     }
 
+    public func membersWithPushTokens(conversationId: String) async throws -> [String] {
+        try await read {
+            try await $0.all(
+                """
+                SELECT DISTINCT m.user_id FROM members m JOIN push_tokens t ON t.user_id = m.user_id
+                WHERE m.conversation_id = $1 ORDER BY m.user_id
+                """,
+                [.text(conversationId)], { try $0.text(0) })
+        }
+    }
+
     public func deletePushToken(id: String, userId: String) async throws -> Bool {
         try await write { db in
             try await db.sql.count("DELETE FROM push_tokens WHERE id = $1 AND user_id = $2 RETURNING 1", [.text(id), .text(userId)]) > 0
@@ -112,8 +123,9 @@ extension PostgresStore {
                 try await db.sql.run(
                     """
                     INSERT INTO push_log (\(Self.pushLogColumns)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-                    ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, reason = EXCLUDED.reason,
+                    ON CONFLICT (id) DO UPDATE SET message_id = EXCLUDED.message_id, status = EXCLUDED.status, reason = EXCLUDED.reason,
                         attempts = EXCLUDED.attempts, sent_at = EXCLUDED.sent_at
+                    WHERE push_log.status = 'pending'
                     """,
                     [.text(e.id), .text(e.userId), .text(e.messageId), .text(e.conversationId), .text(e.provider), .text(e.tokenId),
                      .text(e.status.rawValue), PGValue(e.reason), .integer(Int64(e.attempts)), .integer(e.createdAt), PGValue(e.sentAt)])
@@ -146,9 +158,10 @@ extension PostgresStore {
         try await read {
             try await $0.first(
                 """
-                SELECT COUNT(*) FROM members m JOIN conversations c ON c.id = m.conversation_id
+                SELECT COUNT(*) FROM (SELECT 1 FROM members m JOIN conversations c ON c.id = m.conversation_id
                 JOIN messages x ON x.conversation_id = m.conversation_id AND x.seq > m.read_seq
                 WHERE m.user_id = $1 AND c.last_seq > m.read_seq AND x.sender_id <> $1 AND NOT x.is_event AND NOT x.recalled
+                LIMIT 1000) AS capped
                 """,
                 [.text(userId)], { try $0.int(0) }) ?? 0
         }

@@ -9,13 +9,24 @@ extension PostgresStore {
             createdAt: try row.int(5), lastError: try row.optionalText(6), deadAt: try row.optionalInt(7))
     }
 
-    public func enqueueTask(_ task: TaskRecord) async throws {
+    public func enqueueTasks(_ tasks: [TaskRecord]) async throws {
+        if tasks.isEmpty { return }
         try await write { db in
-            try await db.sql.run(
-                "INSERT INTO tasks (\(Self.taskColumns)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING",
-                [.text(task.id), .text(task.kind), .text(task.payload), .integer(Int64(task.attempts)), .integer(task.runAt),
-                 .integer(task.createdAt), PGValue(task.lastError), PGValue(task.deadAt)])
+            try await Self.insert(tasks, into: db.sql)
         }
+    }
+
+    /// Adds tasks inside a caller's transaction, in one statement; ids already queued are ignored.
+    static func insert(_ tasks: [TaskRecord], into sql: SQLSession) async throws {
+        if tasks.isEmpty { return }
+        try await sql.run(
+            """
+            INSERT INTO tasks (id, kind, payload, attempts, run_at, created_at)
+            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[])
+            ON CONFLICT (id) DO NOTHING
+            """,
+            [.texts(tasks.map(\.id)), .texts(tasks.map(\.kind)), .texts(tasks.map(\.payload)), .texts(tasks.map { String($0.attempts) }),
+             .texts(tasks.map { String($0.runAt) }), .texts(tasks.map { String($0.createdAt) })])
     }
 
     public func claimTasks(now: Int64, leaseUntil: Int64, limit: Int) async throws -> [TaskRecord] {

@@ -30,6 +30,9 @@ struct SMTPConversation {
     enum Security: Equatable {
         /// Upgrade with STARTTLS when the server offers it.
         case startTLSWhenOffered
+        /// Upgrade with STARTTLS; a server that does not offer it is refused (no downgrade by
+        /// someone on the path stripping the offer).
+        case startTLSRequired
         /// The connection is TLS from the first byte (smtps).
         case implicit
     }
@@ -69,9 +72,12 @@ struct SMTPConversation {
             return [.send("EHLO \(helloName)")]
         case (.hello, 250):
             let capabilities = reply.lines.dropFirst().map { $0.uppercased() }
-            if !secure, security == .startTLSWhenOffered, capabilities.contains("STARTTLS") {
-                state = .startingTLS
-                return [.send("STARTTLS")]
+            if !secure, security != .implicit {
+                if capabilities.contains("STARTTLS") {
+                    state = .startingTLS
+                    return [.send("STARTTLS")]
+                }
+                if security == .startTLSRequired { return finish(.permanent("the SMTP server offers no STARTTLS")) }
             }
             if let credentials {
                 // A password never crosses the wire in the clear.

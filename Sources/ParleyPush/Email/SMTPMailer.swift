@@ -62,7 +62,7 @@ public final class SMTPMailer: EmailSender {
         let credentials = settings.username.map { ($0, settings.password ?? "") }
         let conversation = SMTPConversation(
             helloName: "parley.localhost", from: settings.from, to: email.to, message: message, credentials: credentials,
-            security: settings.implicitTLS ? .implicit : .startTLSWhenOffered)
+            security: settings.implicitTLS ? .implicit : (Self.isLoopback(settings.host) ? .startTLSWhenOffered : .startTLSRequired))
         do {
             switch try await deliver(conversation) {
             case .delivered: return .sent
@@ -108,6 +108,11 @@ public final class SMTPMailer: EmailSender {
         }
         defer { deadline.cancel() }
         return try await promise.futureResult.get()
+    }
+
+    /// A relay on this machine may speak without TLS; any other must offer STARTTLS.
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
     }
 
     /// SNI takes host names, not addresses.

@@ -43,10 +43,12 @@ public final class APNsProvider: PushProvider {
         self.http = http
     }
 
-    /// The provider token, made anew after 40 minutes or when Apple said it expired.
-    func providerToken(renew: Bool) throws -> String {
+    /// The provider token, made anew after 40 minutes or when Apple said `refused` expired (once
+    /// for all the calls that heard so at the same time: Apple refuses renewals more often
+    /// than every 20 minutes).
+    func providerToken(replacing refused: String? = nil) throws -> String {
         try bearer.withLock { bearer in
-            if !renew, let bearer, ContinuousClock.now - bearer.madeAt < .seconds(40 * 60) { return bearer.token }
+            if let bearer, bearer.token != refused, ContinuousClock.now - bearer.madeAt < .seconds(40 * 60) { return bearer.token }
             let token = try JSONWebToken.es256(
                 header: ["kid": settings.keyId], claims: ["iss": settings.teamId, "iat": Int(Date().timeIntervalSince1970)],
                 key: try P256.Signing.PrivateKey(rawRepresentation: key))
@@ -88,11 +90,12 @@ public final class APNsProvider: PushProvider {
                 interruptionLevel: notification.quiet ? "passive" : nil),
             conversationId: notification.conversationId, messageId: notification.messageId))
         let url = (token.sandbox ? settings.sandboxURL : settings.url) + "/3/device/" + token.token
-        var renew = false
+        var refused: String?
         while true {
             do {
+                let jwt = try providerToken(replacing: refused)
                 let headers = [
-                    ("authorization", "bearer \(try providerToken(renew: renew))"), ("apns-topic", settings.topic),
+                    ("authorization", "bearer \(jwt)"), ("apns-topic", settings.topic),
                     ("apns-push-type", "alert"), ("apns-priority", notification.quiet ? "5" : "10"),
                     ("apns-expiration", String(Int(Date().timeIntervalSince1970) + 7 * 86_400)),
                     ("apns-collapse-id", Self.collapseId(notification.conversationId)), ("apns-id", Self.uuid(notification.pushId)),
@@ -102,8 +105,8 @@ public final class APNsProvider: PushProvider {
                 if answer.status == 200 { return .sent }
                 let reason = answer.json?["reason"]?.stringValue ?? "HTTP \(answer.status)"
                 switch (answer.status, reason) {
-                case (403, "ExpiredProviderToken") where !renew:
-                    renew = true
+                case (403, "ExpiredProviderToken") where refused == nil:
+                    refused = jwt
                     continue
                 case (410, _), (400, "BadDeviceToken"), (400, "DeviceTokenNotForTopic"):
                     return .deadToken(reason: reason)

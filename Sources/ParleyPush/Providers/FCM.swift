@@ -97,10 +97,20 @@ public final class FCMProvider: PushProvider {
         ) { answer in
             if answer.status == 200 { return .sent }
             let code = Self.errorCode(answer.json)
-            if answer.status == 404 || answer.status == 400, let code, code == "UNREGISTERED" || code == "INVALID_ARGUMENT" {
+            if answer.status == 404 || answer.status == 400, let code, code == "UNREGISTERED" || (code == "INVALID_ARGUMENT" && Self.blamesToken(answer.json)) {
                 return .deadToken(reason: code)
             }
             return answer.unexpected(code ?? answer.json?["error"]?["status"]?.stringValue ?? "HTTP \(answer.status)")
+        }
+    }
+
+    /// Whether an `INVALID_ARGUMENT` is about the token (a `message.token` field violation), not
+    /// about the message: only then is the token dead.
+    static func blamesToken(_ json: JSONValue?) -> Bool {
+        guard case .array(let details)? = json?["error"]?["details"] else { return false }
+        return details.contains { detail in
+            guard case .array(let violations)? = detail["fieldViolations"] else { return false }
+            return violations.contains { $0["field"]?.stringValue == "message.token" }
         }
     }
 

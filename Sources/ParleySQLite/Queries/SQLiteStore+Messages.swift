@@ -73,6 +73,7 @@ extension SQLiteStore {
                     "INSERT OR IGNORE INTO mentions (conversation_id, user_id, seq) VALUES (?, ?, ?)",
                     [.text(conversationId), .text(user), .integer(seq)])
             }
+            for task in message.tasks { try Self.insert(task, into: db) }
             // The sender has seen their own message, and everything before it.
             let readBefore = try db.first(
                 "SELECT read_seq FROM members WHERE conversation_id = ? AND user_id = ?",

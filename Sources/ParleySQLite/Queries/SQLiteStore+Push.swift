@@ -40,6 +40,17 @@ extension SQLiteStore {
         }
     }
 
+    public func membersWithPushTokens(conversationId: String) async throws -> [String] {
+        try await read { db in
+            try db.all(
+                """
+                SELECT DISTINCT m.user_id FROM members m JOIN push_tokens t ON t.user_id = m.user_id
+                WHERE m.conversation_id = ? ORDER BY m.user_id
+                """,
+                [.text(conversationId)], { $0.text(0) })
+        }
+    }
+
     public func deletePushToken(id: String, userId: String) async throws -> Bool {
         try await write { db in
             try db.run("DELETE FROM push_tokens WHERE id = ? AND user_id = ?", [.text(id), .text(userId)])
@@ -111,8 +122,15 @@ extension SQLiteStore {
         if entries.isEmpty { return }
         try await write { db in
             for e in entries {
+                // A final entry (sent, failed, skipped) is never changed again: a second worker
+                // cannot turn a sent push back into a pending one.
                 try db.run(
-                    "INSERT OR REPLACE INTO push_log (\(Self.pushLogColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    """
+                    INSERT INTO push_log (\(Self.pushLogColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (id) DO UPDATE SET message_id = excluded.message_id, status = excluded.status, reason = excluded.reason,
+                        attempts = excluded.attempts, sent_at = excluded.sent_at
+                    WHERE push_log.status = 'pending'
+                    """,
                     [.text(e.id), .text(e.userId), .text(e.messageId), .text(e.conversationId), .text(e.provider), .text(e.tokenId),
                      .text(e.status.rawValue), SQLValue(e.reason), .integer(Int64(e.attempts)), .integer(e.createdAt), SQLValue(e.sentAt)])
             }
@@ -143,9 +161,10 @@ extension SQLiteStore {
         try await read { db in
             try db.first(
                 """
-                SELECT COUNT(*) FROM members m JOIN conversations c ON c.id = m.conversation_id
+                SELECT COUNT(*) FROM (SELECT 1 FROM members m JOIN conversations c ON c.id = m.conversation_id
                 JOIN messages x ON x.conversation_id = m.conversation_id AND x.seq > m.read_seq
                 WHERE m.user_id = ? AND c.last_seq > m.read_seq AND x.sender_id <> ? AND x.is_event = 0 AND x.recalled = 0
+                LIMIT 1000) AS capped
                 """,
                 [.text(userId), .text(userId)], { $0.int(0) }) ?? 0
         }

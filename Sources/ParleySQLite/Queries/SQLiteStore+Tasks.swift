@@ -9,13 +9,19 @@ extension SQLiteStore {
             createdAt: row.int(5), lastError: row.optionalText(6), deadAt: row.optionalInt(7))
     }
 
-    public func enqueueTask(_ task: TaskRecord) async throws {
+    public func enqueueTasks(_ tasks: [TaskRecord]) async throws {
+        if tasks.isEmpty { return }
         try await write { db in
-            try db.run(
-                "INSERT INTO tasks (\(Self.taskColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
-                [.text(task.id), .text(task.kind), .text(task.payload), .integer(Int64(task.attempts)), .integer(task.runAt),
-                 .integer(task.createdAt), SQLValue(task.lastError), SQLValue(task.deadAt)])
+            for task in tasks { try Self.insert(task, into: db) }
         }
+    }
+
+    /// Adds a task inside a caller's transaction; an id already queued is ignored.
+    static func insert(_ task: TaskRecord, into db: SQLiteConnection) throws {
+        try db.run(
+            "INSERT INTO tasks (\(taskColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+            [.text(task.id), .text(task.kind), .text(task.payload), .integer(Int64(task.attempts)), .integer(task.runAt),
+             .integer(task.createdAt), SQLValue(task.lastError), SQLValue(task.deadAt)])
     }
 
     public func claimTasks(now: Int64, leaseUntil: Int64, limit: Int) async throws -> [TaskRecord] {

@@ -11,8 +11,12 @@ struct PushProviders {
     init(_ push: PushConfiguration, client: HTTPClient) throws {
         let http = PushHTTP(client: client, timeout: .milliseconds(push.timeoutMs))
         func url(_ text: String, _ flag: String) throws -> String {
-            guard let parsed = URL(string: text), parsed.scheme == "https" || parsed.scheme == "http", parsed.host != nil else {
+            guard let parsed = URL(string: text), parsed.scheme == "https" || parsed.scheme == "http", let host = parsed.host else {
                 throw ConfigurationError("--\(flag) must be an http(s) URL")
+            }
+            // Provider secrets and bearer tokens cross this connection: clear text only to this machine.
+            if parsed.scheme == "http", !["127.0.0.1", "localhost", "::1", "[::1]"].contains(host) {
+                throw ConfigurationError("--\(flag) must be https (http only for a loopback address)")
             }
             // Paths are appended to it.
             return text.hasSuffix("/") ? String(text.dropLast()) : text

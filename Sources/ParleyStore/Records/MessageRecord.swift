@@ -61,6 +61,9 @@ public struct NewMessage: Sendable, Equatable {
     public var createdAt: Int64
     /// The text search finds this message by (nil: not searchable).
     public var searchText: String?
+    /// Durable tasks that follow from the message (its push), stored in its transaction when
+    /// the message is new: nothing acknowledged is without them. A retry stores none.
+    public var tasks: [TaskRecord] = []
 
     public init(
         target: MessageTarget, messageId: String, senderId: String, localId: String, contentType: String,

@@ -191,5 +191,10 @@ struct PushDeliveryTests {
         let long = PushContent.body(of: record("text", "{\"text\":\"\(String(repeating: "长", count: 150))\\nline\"}"))
         #expect(long.count == 101 && long.hasSuffix("…"))
         #expect(PushContent.body(of: record("text", #"{"text":"a\nb"}"#)) == "a b")
+        // One character of thousands of combining marks: cut by bytes, so no payload outgrows a provider's 4 KiB.
+        let heavy = "a" + String(repeating: "\u{0301}", count: 5_000)
+        #expect(heavy.count == 1)
+        let cut = PushContent.body(of: record("text", "{\"text\":\"ok \(heavy)\"}"))
+        #expect(cut == "ok …" && cut.utf8.count <= 400)
     }
 }

@@ -30,7 +30,8 @@ final class TestBed: Sendable {
         store = try SQLiteStore(path: directory + "/test.sqlite", durability: .normal)
         let wall = clock.wall
         let ids = Snowflake(node: 1, clock: wall)
-        pushes = pushing ? PushFeed(queue: StoreTaskQueue(store: store, logger: Logger(label: "test"), now: wall.now), directory: presence) : nil
+        let queue = StoreTaskQueue(store: store, logger: Logger(label: "test"), now: wall.now)
+        pushes = pushing ? PushFeed(queue: queue, directory: presence, storedWithMessages: { queue.stored($0) }) : nil
         chat = Chat(store: store, bus: bus, clock: wall, ids: ids, pushes: pushes, logger: Logger(label: "test"))
         accounts = Accounts(
             store: store, bus: bus, hasher: hasher,

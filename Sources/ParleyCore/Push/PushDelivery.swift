@@ -171,12 +171,12 @@ public struct PushDelivery: Sendable {
             let (reason, settings) = try await skipReason(for: userId, message: message, blockers: blockers)
             guard let settings else {
                 // In a group, the everyday skips (a member reading, muting, off) are counted, not
-                // logged: one message would otherwise write a row per member's device.
-                if reason == "left" || (inGroup && Self.countedOnlyInGroups.contains(reason)) {
-                    if reason != "left" { metrics.skipped.add(reason, mine.count) }
-                } else {
-                    settled += mine.map { entry($0, .skipped, reason) }
-                }
+                // logged: one message would otherwise write a row per member's device. A push
+                // logged already (waiting for a retry) is closed with its reason all the same.
+                let unlogged = reason == "left" || (inGroup && Self.countedOnlyInGroups.contains(reason))
+                let logged = unlogged ? mine.filter { existing[Self.entryId(message, $0)] != nil } : mine
+                settled += logged.map { entry($0, .skipped, reason) }
+                if unlogged, reason != "left" { metrics.skipped.add(reason, mine.count - logged.count) }
                 continue
             }
             let quiet = PushContent.isQuiet(settings.quietHours, at: now)

@@ -121,6 +121,26 @@ struct PushDeliveryTests {
         #expect(bed.chat.metrics.push.sent.snapshot["apns"] == 1)
     }
 
+    @Test func aGroupMemberWhoComesOnlineDuringRetriesHasTheirPushClosed() async throws {
+        _ = try await register(bob)
+        let group = try await bed.chat.createGroup(CreateGroup(name: "Team", memberIds: [bob.userId]), by: alice)
+        try #require(group.invited.isEmpty)
+        let send = SendMessage(
+            conversationType: .group, groupId: group.groupId, contentType: "text", content: .object(["text": "meeting"]),
+            localId: "g1")
+        _ = try await bed.chat.send(send, from: alice)
+        let task = try #require(try await dueTasks().first { $0.kind == PushFeed.messageKind })
+        let provider = ScriptedProvider([.retry(reason: "ServiceUnavailable", after: nil)])
+        let push = delivery(provider)
+        guard case .retry = await push.run(task) else { Issue.record("expected a retry"); return }
+        bed.presence.publish(bob.userId, devices: [PresenceDevice(sessionId: "s", deviceId: "phone", platform: "ios", status: .online, node: 0)])
+        #expect(await push.run(task) == .done)
+        #expect(provider.sent.count == 1)
+        // Logged once already, the push is closed, not left pending (an online skip in a group
+        // is otherwise only counted).
+        #expect(try await bed.chat.pushLog(for: bob, limit: 5).entries.map { [$0.status, $0.reason] } == [["skipped", "online"]])
+    }
+
     @Test func aDeadTokenIsDeletedAtOnce() async throws {
         _ = try await register(bob)
         _ = try await bed.chat.send(bed.text("gone?", to: bob.userId), from: alice)

@@ -114,3 +114,15 @@ def test_smtps_with_a_login():
         node.cleanup()
         smtp.close()
         pki.cleanup()
+
+
+def test_a_muted_group_mails_only_what_mentions_the_user(mailer):
+    alice, bob = mailer.user("Alice"), mailer.user("Bob")
+    group = make_group(alice, [bob], name="Busy room")
+    bob.ok("PATCH", f"/v1/conversations/{group['conversationId']}", {"muted": True})
+    at_a_window_start()
+    send_group(alice, group["groupId"], "chatter bob muted")
+    send_group(alice, group["groupId"], "bob, your turn", atUsers=[bob.id])
+    [mail] = mailer.smtp.wait_for(1, token=bob.email)
+    assert mail.subject == "New messages in Busy room"
+    assert "Alice: bob, your turn" in mail.text and "chatter" not in mail.text, mail.text

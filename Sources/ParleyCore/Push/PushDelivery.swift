@@ -337,8 +337,10 @@ public struct PushDelivery: Sendable {
         // The newest page: what is unread of it, but for what blocked senders wrote.
         let blocked = Set(try await store.blocks(of: task.userId).map(\.userId))
         let page = try await store.messages(conversationId: task.conversationId, page: .before(nil, limit: 50))
+        // In a conversation the user muted, only what mentions them (what made the digest due).
         let unread = page.messages.filter {
             $0.seq > membership.readSeq && !$0.isEvent && !$0.recalled && $0.senderId != task.userId && !blocked.contains($0.senderId)
+                && (!membership.muted || $0.atUsers.contains(task.userId) || $0.atUsers.contains("all"))
         }
         let more = page.hasMore && (page.messages.first?.seq ?? 0) > membership.readSeq + 1
         guard let last = unread.last else { return try await finish(.skipped, "read") }

@@ -107,7 +107,7 @@ let package = Package(
         .target(
             name: "ParleyPush",
             dependencies: [
-                "ParleyCore", "ParleyProtocol", "ParleyStore",
+                "ParleyCore", "ParleyProtocol", "ParleyStore", "ParleyTasks",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),

@@ -99,7 +99,8 @@ public func wallMilliseconds() -> Int64 {
 }
 
 extension Duration {
-    var milliseconds: Int64 {
+    /// Whole milliseconds.
+    public var milliseconds: Int64 {
         components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000
     }
 }

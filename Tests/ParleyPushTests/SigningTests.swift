@@ -57,9 +57,9 @@ struct SigningTests {
     }
 
     @Test func envelopeAddressesAreChecked() {
-        #expect(SMTPMailer.isAddress("ann@example.org"))
-        #expect(!SMTPMailer.isAddress("ann@example.org>\r\nRCPT TO:<x@y.z"))
-        #expect(!SMTPMailer.isAddress("no-at-sign"))
-        #expect(!SMTPMailer.isAddress("a@b@c.d"))
+        #expect(Chat.isEmailAddress("ann@example.org"))
+        #expect(!Chat.isEmailAddress("ann@example.org>\r\nRCPT TO:<x@y.z"))
+        #expect(!Chat.isEmailAddress("no-at-sign"))
+        #expect(!Chat.isEmailAddress("a@b@c.d"))
     }
 }

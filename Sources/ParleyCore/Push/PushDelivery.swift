@@ -41,7 +41,7 @@ public struct PushDelivery: Sendable {
         /// The wait after the `attempt`-th failed call: the backoff ×4 per attempt, ±20 % so
         /// that pushes failed together do not come back together.
         func delay(after attempt: Int) -> Duration {
-            let base = Double(backoff.wholeMilliseconds) * pow(4, Double(max(attempt - 1, 0)))
+            let base = Double(backoff.milliseconds) * pow(4, Double(max(attempt - 1, 0)))
             return .milliseconds(Int64(min(base, 3_600_000) * Double.random(in: 0.8...1.2)))
         }
     }
@@ -294,7 +294,7 @@ public struct PushDelivery: Sendable {
     /// E-mail windows are aligned to `emailDelay`; a window's digest goes one window after it
     /// ends, so it comes at least `emailDelay` after the message and one per window at most.
     func scheduleDigest(_ message: MessageRecord, token: PushTokenRecord, now: Int64) async throws {
-        let window = policy.emailDelay.wholeMilliseconds
+        let window = policy.emailDelay.milliseconds
         let index = now / window
         let id = "email-\(token.id)-\(message.conversationId)-\(index)"
         // Only the window's first message posts its digest (later ones find the entry), so no
@@ -385,12 +385,5 @@ public struct PushDelivery: Sendable {
         for message in shown { body += "\(name(message.senderId)): \(PushContent.body(of: message))\n" }
         if unread.count > shown.count || more { body += "…and more.\n" }
         return OutgoingEmail(to: address, subject: subject, body: body, id: id)
-    }
-}
-
-extension Duration {
-    /// Whole milliseconds.
-    var wholeMilliseconds: Int64 {
-        components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000
     }
 }

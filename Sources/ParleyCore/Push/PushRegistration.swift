@@ -38,6 +38,14 @@ extension Chat {
         }
     }
 
+    /// An address as an SMTP envelope takes it, for tokens and `--smtp-from` alike: one `@`, a
+    /// dot in the domain, printable ASCII without spaces, brackets or quotes, at most 254 bytes.
+    public static func isEmailAddress(_ text: String) -> Bool {
+        let parts = text.split(separator: "@", omittingEmptySubsequences: false)
+        return parts.count == 2 && !parts[0].isEmpty && parts[1].contains(".") && text.utf8.count <= 254
+            && text.unicodeScalars.allSatisfy { $0.isASCII && $0.value > 0x20 && $0.value < 0x7F && !"<>()[],;:\\\"".unicodeScalars.contains($0) }
+    }
+
     /// A token's shape per provider: device tokens are printable ASCII without spaces (APNs:
     /// hex), an e-mail address has one `@` and no spaces; none is longer than 4 KiB (254 bytes
     /// for an address).
@@ -45,9 +53,7 @@ extension Chat {
         let printable = token.unicodeScalars.allSatisfy { $0.isASCII && $0.value > 0x20 && $0.value < 0x7F }
         switch provider {
         case "email":
-            let parts = token.split(separator: "@", omittingEmptySubsequences: false)
-            let envelopeSafe = !token.unicodeScalars.contains { "<>()[],;:\\\"".unicodeScalars.contains($0) }
-            guard token.utf8.count <= 254, printable, envelopeSafe, parts.count == 2, !parts[0].isEmpty, parts[1].contains(".") else {
+            guard isEmailAddress(token) else {
                 throw ChatError.badRequest("'token' must be an e-mail address for the email provider")
             }
         case "apns":

@@ -4,6 +4,7 @@ import NIOExtras
 import NIOPosix
 import NIOSSL
 import ParleyCore
+import ParleyTasks
 
 /// Sends the `email` provider's digests through an SMTP relay (`--smtp-url`): `smtp://` upgrades
 /// with STARTTLS when the server offers it, `smtps://` is TLS from the start. One connection per
@@ -26,7 +27,7 @@ public final class SMTPMailer: EmailSender {
             else {
                 throw PushConfigurationError("--smtp-url must be smtp://host:port or smtps://host:port")
             }
-            guard SMTPMailer.isAddress(from) else { throw PushConfigurationError("--smtp-from must be an e-mail address") }
+            guard Chat.isEmailAddress(from) else { throw PushConfigurationError("--smtp-from must be an e-mail address") }
             self.host = host
             self.implicitTLS = scheme == "smtps"
             self.port = parts.port ?? (scheme == "smtps" ? 465 : 25)
@@ -49,15 +50,8 @@ public final class SMTPMailer: EmailSender {
         self.settings = settings
     }
 
-    /// An address as the SMTP envelope takes it: one `@`, printable ASCII, no brackets or spaces.
-    static func isAddress(_ text: String) -> Bool {
-        let parts = text.split(separator: "@", omittingEmptySubsequences: false)
-        return parts.count == 2 && !parts[0].isEmpty && parts[1].contains(".") && text.utf8.count <= 254
-            && text.unicodeScalars.allSatisfy { $0.isASCII && $0.value > 0x20 && $0.value < 0x7F && !"<>()[],;:\\\"".unicodeScalars.contains($0) }
-    }
-
     public func send(_ email: OutgoingEmail) async -> PushResult {
-        guard Self.isAddress(email.to) else { return .deadToken(reason: "not an e-mail address") }
+        guard Chat.isEmailAddress(email.to) else { return .deadToken(reason: "not an e-mail address") }
         let message = EmailMessage.render(email, from: settings.from)
         let credentials = settings.username.map { ($0, settings.password ?? "") }
         let conversation = SMTPConversation(
@@ -102,7 +96,7 @@ public final class SMTPMailer: EmailSender {
             promise.fail(error)
             throw error
         }
-        let deadline = loop.scheduleTask(in: .milliseconds(Int64(settings.timeout.components.seconds * 1000))) {
+        let deadline = loop.scheduleTask(in: .milliseconds(settings.timeout.milliseconds)) {
             promise.fail(SMTPError("no answer within \(settings.timeout)"))
             channel.close(promise: nil)
         }

@@ -6,6 +6,7 @@ import NIOPosix
 import NIOSSL
 import ParleyCore
 import ParleyProtocol
+import ParleyTasks
 
 /// The HTTP side of every push provider: one pooled client (HTTP/2 where the server offers it,
 /// so APNs multiplexes pushes over one connection), a deadline per call, answers read up to 1 MiB.
@@ -70,8 +71,7 @@ public struct PushHTTP: Sendable {
         request.method = .POST
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         request.body = .bytes(ByteBuffer(bytes: body))
-        let milliseconds = timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000
-        let response = try await client.execute(request, timeout: .milliseconds(milliseconds))
+        let response = try await client.execute(request, timeout: .milliseconds(timeout.milliseconds))
         let answer = try await response.body.collect(upTo: 1 << 20)
         return Answer(status: Int(response.status.code), headers: response.headers, body: answer)
     }

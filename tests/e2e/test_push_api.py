@@ -101,3 +101,21 @@ def test_forty_registrations_at_once_keep_the_bound(server):
                                                       headers=headers, timeout=30).status_code, range(40)))
     assert sorted(set(codes)) == [200, 409] and codes.count(200) == 20, codes
     assert len(user.ok("GET", "/v1/push/tokens")["tokens"]) == 20
+
+
+def test_reading_the_push_log_counts_against_the_read_limit():
+    """40 reads at once of the push log: the user's read budget (here 5) serves five, the rest
+    are told to wait; reads of another user are not affected."""
+    from concurrent.futures import ThreadPoolExecutor
+    from parley import Server
+    node = Server("--read-burst", "5", "--read-rate", "0.01").start()
+    try:
+        alice, bob = node.register(), node.register()
+        with ThreadPoolExecutor(40) as pool:
+            statuses = list(pool.map(lambda _: alice.get("/v1/push/log").status_code, range(40)))
+        assert statuses.count(200) == 5 and statuses.count(429) == 35, statuses
+        limited = alice.get("/v1/push/log").json()
+        assert limited["error"]["code"] == "rate_limited", limited
+        assert bob.get("/v1/push/log").status_code == 200
+    finally:
+        node.cleanup()

@@ -5,6 +5,7 @@ import ParleyProtocol
 /// Offline push: devices' tokens and the user's settings (see docs/protocol.md).
 struct PushRoutes {
     let chat: Chat
+    let gateway: Gateway
 
     func add(to router: RouterGroup<ParleyRequestContext>) {
         router.post("push/tokens") { request, context in
@@ -26,7 +27,10 @@ struct PushRoutes {
             return JSONBody.response(try await chat.updatePushSettings(body, for: try context.requireCaller()))
         }
         router.get("push/log") { request, context in
-            JSONBody.response(try await chat.pushLog(for: try context.requireCaller(), limit: try Self.limit(request)))
+            let caller = try context.requireCaller()
+            // A read of up to 200 rows: it counts against the user's reads, as history does.
+            try gateway.admit(caller, to: gateway.userReads)
+            return JSONBody.response(try await chat.pushLog(for: caller, limit: try Self.limit(request)))
         }
     }
 

@@ -126,7 +126,7 @@ struct Routes {
         }
 
         MessageRoutes(chat: chat, gateway: gateway).add(to: authenticated)
-        PushRoutes(chat: chat).add(to: authenticated)
+        PushRoutes(chat: chat, gateway: gateway).add(to: authenticated)
         FriendRoutes(chat: chat, presence: presence, gateway: gateway).add(to: authenticated)
         GroupRoutes(chat: chat).add(to: authenticated)
 

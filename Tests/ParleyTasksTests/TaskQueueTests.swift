@@ -195,18 +195,20 @@ struct TaskQueueTests {
         defer { server.remove() }
         try await server.ready()
         let js = try await jetStream(server)
-        let queue = JetStreamTaskQueue(jetStream: js, policy: RetryPolicy(maxAttempts: 3), ackWait: .seconds(2), concurrency: 3, logger: quietLogger())
+        // An ack wait of 4 s: progress goes every 1.3 s, so a loaded machine (the whole suite on
+        // two cores) delaying one by a second does not lose the run, as 2 s once did.
+        let queue = JetStreamTaskQueue(jetStream: js, policy: RetryPolicy(maxAttempts: 3), ackWait: .seconds(4), concurrency: 3, logger: quietLogger())
         try await queue.start()
         let log = RunLog()
         let worker = Task { await queue.work { task in
             log.record(task)
-            try? await Task.sleep(for: .milliseconds(4_500))  // more than two ack waits
+            try? await Task.sleep(for: .milliseconds(9_000))  // more than two ack waits
             return .done
         } }
         defer { worker.cancel() }
         try await queue.enqueue(WorkTask(id: "long", kind: "push", payload: "{}"))
         try await log.wait { $0.count == 1 }
-        let deadline = ContinuousClock.now + .seconds(10)
+        let deadline = ContinuousClock.now + .seconds(20)
         while queue.counts.completed < 1, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
         #expect(queue.counts.completed == 1)
         #expect(log.all.map(\.attempt) == [1], "two idle workers were asking all along")

@@ -177,6 +177,30 @@ public protocol Store: Sendable {
     /// backlog costs a bounded read.
     func unreadTotal(userId: String) async throws -> Int64
 
+    // MARK: Media
+
+    /// The key `sha256`'s bytes are stored under: a live blob's (touched now, so the collector
+    /// leaves it alone), or else `proposedKey`, recorded as a new blob. The caller stores the
+    /// bytes under the key returned when it is `proposedKey` or missing from storage.
+    func claimMediaBlob(sha256: String, proposedKey: String, size: Int64, at: Int64) async throws -> String
+    /// Saves an upload if its owner's uploads, this one included, stay within `quota` bytes
+    /// (checked in the transaction: concurrent uploads cannot pass it together); false if not.
+    func saveMedia(_ media: MediaRecord, quota: Int64) async throws -> Bool
+    func media(id: String) async throws -> MediaRecord?
+    /// The newest upload of the same bytes (by the SHA-256 of the bytes as uploaded).
+    func media(sourceSha256: String) async throws -> MediaRecord?
+    /// Bytes (as uploaded) of the user's media.
+    func mediaUsage(ownerId: String) async throws -> Int64
+    /// Whether the user is a member of a conversation holding a message that references the media.
+    func canReadMedia(id: String, userId: String) async throws -> Bool
+    /// Removes up to `limit` uploads created before `unreferencedBefore` that no message
+    /// references, marks blobs no upload uses and untouched since `untouchedBefore` as doomed, and
+    /// returns up to `limit` doomed blobs' keys: the caller deletes their bytes, then
+    /// `forgetMediaBlobs`. A doomed blob is never handed out again.
+    func collectMedia(unreferencedBefore: Int64, untouchedBefore: Int64, at: Int64, limit: Int) async throws -> MediaCollection
+    /// Forgets doomed blobs whose bytes are gone.
+    func forgetMediaBlobs(keys: [String]) async throws
+
     // MARK: Tasks (the durable work queue of a node without NATS)
 
     /// Adds tasks in one transaction; an id already queued is ignored.

@@ -87,6 +87,23 @@ extension PostgresStore {
         // The new messages' tasks, in the same transaction.
         let fresh = zip(messages, outcomes).filter { !$0.1.duplicate }.flatMap { $0.0.tasks }
         try await PostgresStore.insert(fresh, into: db.sql)
+        // And the media they reference.
+        var mediaIds: [String] = [], refConversations: [String] = [], refMessages: [String] = []
+        for (message, outcome) in zip(messages, outcomes) where !outcome.duplicate {
+            for mediaId in Set(message.mediaIds) {
+                mediaIds.append(mediaId)
+                refConversations.append(outcome.message.conversationId)
+                refMessages.append(message.messageId)
+            }
+        }
+        if !mediaIds.isEmpty {
+            try await db.sql.run(
+                """
+                INSERT INTO media_refs (media_id, conversation_id, message_id)
+                SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) ON CONFLICT DO NOTHING
+                """,
+                [.texts(mediaIds), .texts(refConversations), .texts(refMessages)])
+        }
         return outcomes
     }
 
@@ -134,6 +151,8 @@ extension PostgresStore {
                 WHERE conversation_id = $2 AND seq = $3 AND created_at = $4
                 """,
                 [.text(recall.eventId), .text(original.conversationId), .integer(original.seq), .integer(original.createdAt)])
+            // A recalled message no longer shares its media.
+            try await db.sql.run("DELETE FROM media_refs WHERE message_id = $1", [.text(original.messageId)])
             original.recalled = true
             original.content = nil
             return RecallOutcome(original: original, event: event, duplicate: false)

@@ -386,6 +386,41 @@ enum PostgresMigrations {
         CREATE INDEX push_log_user ON push_log (user_id, created_at);
         CREATE INDEX push_log_created ON push_log (created_at);
         """),
+        (11, """
+        CREATE TABLE media (
+            id TEXT PRIMARY KEY,
+            owner_id TEXT NOT NULL,
+            source_sha256 TEXT NOT NULL,
+            uploaded_size BIGINT NOT NULL,
+            blob_key TEXT NOT NULL,
+            thumbnail_key TEXT,
+            display_key TEXT,
+            details TEXT NOT NULL,
+            created_at BIGINT NOT NULL
+        );
+        CREATE INDEX media_owner ON media (owner_id);
+        CREATE INDEX media_source ON media (source_sha256, created_at);
+        CREATE INDEX media_created ON media (created_at);
+        CREATE INDEX media_blob ON media (blob_key);
+        CREATE INDEX media_thumbnail ON media (thumbnail_key);
+        CREATE INDEX media_display ON media (display_key);
+        CREATE TABLE media_refs (
+            media_id TEXT NOT NULL,
+            conversation_id TEXT NOT NULL,
+            message_id TEXT NOT NULL,
+            PRIMARY KEY (media_id, conversation_id, message_id)
+        );
+        CREATE INDEX media_refs_message ON media_refs (message_id);
+        CREATE TABLE media_blobs (
+            key TEXT PRIMARY KEY,
+            sha256 TEXT NOT NULL,
+            size BIGINT NOT NULL,
+            touched_at BIGINT NOT NULL,
+            doomed_at BIGINT
+        );
+        CREATE UNIQUE INDEX media_blobs_live ON media_blobs (sha256) WHERE doomed_at IS NULL;
+        CREATE INDEX media_blobs_touched ON media_blobs (touched_at);
+        """),
     ]
 
     static var latest: Int { all.map(\.version).max() ?? 0 }

@@ -74,6 +74,11 @@ extension SQLiteStore {
                     [.text(conversationId), .text(user), .integer(seq)])
             }
             for task in message.tasks { try Self.insert(task, into: db) }
+            for mediaId in Set(message.mediaIds) {
+                try db.run(
+                    "INSERT OR IGNORE INTO media_refs (media_id, conversation_id, message_id) VALUES (?, ?, ?)",
+                    [.text(mediaId), .text(conversationId), .text(record.messageId)])
+            }
             // The sender has seen their own message, and everything before it.
             let readBefore = try db.first(
                 "SELECT read_seq FROM members WHERE conversation_id = ? AND user_id = ?",
@@ -129,6 +134,8 @@ extension SQLiteStore {
                 "UPDATE messages SET recalled = 1, content = NULL, recall_event_id = ? WHERE message_id = ?",
                 [.text(recall.eventId), .text(original.messageId)])
             try db.run("DELETE FROM message_search WHERE message_id = ?", [.text(original.messageId)])
+            // A recalled message no longer shares its media.
+            try db.run("DELETE FROM media_refs WHERE message_id = ?", [.text(original.messageId)])
             original.recalled = true
             original.content = nil
             return RecallOutcome(original: original, event: event, duplicate: false)

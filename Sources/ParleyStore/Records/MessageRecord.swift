@@ -64,6 +64,9 @@ public struct NewMessage: Sendable, Equatable {
     /// Durable tasks that follow from the message (its push), stored in its transaction when
     /// the message is new: nothing acknowledged is without them. A retry stores none.
     public var tasks: [TaskRecord] = []
+    /// Media the message's content references: members of its conversation may read it.
+    /// Stored in the message's transaction when the message is new.
+    public var mediaIds: [String] = []
 
     public init(
         target: MessageTarget, messageId: String, senderId: String, localId: String, contentType: String,

@@ -22,6 +22,8 @@ public struct ChatError: Error, Sendable, Equatable, CustomStringConvertible {
     public static func forbidden(_ message: String) -> ChatError { ChatError(.forbidden, message) }
     public static func notFound(_ message: String) -> ChatError { ChatError(.notFound, message) }
     public static let unauthorized = ChatError(.unauthorized, "missing, invalid, expired or revoked credentials")
+    /// A failure of the server's own, with nothing for the client to fix.
+    public static let internalFailure = ChatError(.internal, "internal error; nothing was stored, retry later")
 
     /// Maps any error to what a client may see: domain errors as they are, protocol
     /// violations as `bad_request`, everything else as `internal` with no detail leaked.

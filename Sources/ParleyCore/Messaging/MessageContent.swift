@@ -8,6 +8,20 @@ enum MessageContent {
     /// store); events (`recall`, `edit`) are the server's own.
     static let clientTypes = ["text", "image", "video", "audio", "file", "sticker", "card", "location", "forward", "custom"]
 
+    /// Types whose content may name uploaded media (`mediaId`).
+    static let mediaTypes: Set<String> = ["image", "video", "audio", "file"]
+
+    /// The uploads a message's content references: its own `mediaId`, and for a forward, those
+    /// of the messages it carries (so its recipients may read them).
+    static func mediaIds(type: String, content: JSONValue) -> [String] {
+        if mediaTypes.contains(type) { return content["mediaId"]?.stringValue.map { [$0] } ?? [] }
+        guard type == "forward", case .array(let messages)? = content["messages"] else { return [] }
+        return messages.flatMap { item -> [String] in
+            guard let inner = item["contentType"]?.stringValue, let content = item["content"] else { return [] }
+            return mediaTypes.contains(inner) ? (content["mediaId"]?.stringValue.map { [$0] } ?? []) : []
+        }.distinct
+    }
+
     /// Types whose content may be edited after sending.
     static let editableTypes: Set<String> = ["text", "custom"]
 
@@ -18,23 +32,26 @@ enum MessageContent {
             throw ChatError.badRequest("'content' must be an object")
         }
         let schema: [Field]
+        // Content naming uploaded media carries the server's paths for it (filled by `Chat`).
+        let media = mediaTypes.contains(type) ? fields["mediaId"]?.stringValue : nil
         switch type {
         case "text":
             schema = [.text("text", max: limits.maxTextLength)]
         case "image":
-            schema = [.url("url"), .integer("width", 1...100_000, optional: true), .integer("height", 1...100_000, optional: true),
+            schema = [.url("url", media: media), .integer("width", 1...100_000, optional: true), .integer("height", 1...100_000, optional: true),
                       .integer("size", 0...Int64(1) << 40, optional: true), .string("mimeType", max: 128, optional: true),
-                      .url("thumbnailUrl", optional: true)]
+                      .url("thumbnailUrl", optional: true, media: media), .mediaId()]
         case "video":
-            schema = [.url("url"), .number("duration", 0.001...86_400), .integer("width", 1...100_000, optional: true),
+            schema = [.url("url", media: media), .number("duration", 0.001...86_400, optional: media != nil),
+                      .integer("width", 1...100_000, optional: true),
                       .integer("height", 1...100_000, optional: true), .integer("size", 0...Int64(1) << 40, optional: true),
-                      .string("mimeType", max: 128, optional: true), .url("thumbnailUrl", optional: true)]
+                      .string("mimeType", max: 128, optional: true), .url("thumbnailUrl", optional: true, media: media), .mediaId()]
         case "audio":
-            schema = [.url("url"), .number("duration", 0.001...3_600), .integer("size", 0...Int64(1) << 40, optional: true),
-                      .string("mimeType", max: 128, optional: true)]
+            schema = [.url("url", media: media), .number("duration", 0.001...86_400, optional: media != nil),
+                      .integer("size", 0...Int64(1) << 40, optional: true), .string("mimeType", max: 128, optional: true), .mediaId()]
         case "file":
-            schema = [.url("url"), .label("name", max: 255), .integer("size", 0...Int64(1) << 40),
-                      .string("mimeType", max: 128, optional: true)]
+            schema = [.url("url", media: media), .label("name", max: 255), .integer("size", 0...Int64(1) << 40),
+                      .string("mimeType", max: 128, optional: true), .mediaId()]
         case "sticker":
             schema = [.string("stickerId", max: 128), .string("packId", max: 128, optional: true), .url("url", optional: true)]
         case "card":
@@ -59,7 +76,8 @@ enum MessageContent {
         for field in schema {
             if let value = try field.check(fields[field.name]) { normalized[field.name] = value }
         }
-        if let rule = limits.mediaRules[type] { try check(normalized, against: rule, type: type) }
+        // Uploaded media was held to the upload limits; the rules are for media hosted elsewhere.
+        if media == nil, let rule = limits.mediaRules[type] { try check(normalized, against: rule, type: type) }
         let value = JSONValue.object(normalized)
         return (value, value.jsonText)
     }
@@ -136,8 +154,26 @@ enum MessageContent {
             }
         }
 
-        static func url(_ name: String, optional: Bool = false) -> Field {
+        /// The id of an upload (`m_…`); `Chat` has checked it names one the sender may send.
+        static func mediaId() -> Field {
+            Field(name: "mediaId", optional: true) { value in
+                guard case .string(let id) = value, MediaLibrary.isMediaId(id) else {
+                    throw ChatError.badRequest("'content.mediaId' must be the id of an upload (m_…)")
+                }
+                return value
+            }
+        }
+
+        /// An http(s) URL; or, in content naming the upload `media`, the server's path of it
+        /// (`/v1/media/<id>`, `…/thumbnail`) and no other.
+        static func url(_ name: String, optional: Bool = false, media: String? = nil) -> Field {
             Field(name: name, optional: optional) { value in
+                if let media, case .string(let text) = value, text.hasPrefix("/") {
+                    guard text == "/v1/media/\(media)" || text == "/v1/media/\(media)/thumbnail" else {
+                        throw ChatError.badRequest("'content.\(name)' must be an http(s) URL or this media's path")
+                    }
+                    return value
+                }
                 guard case .string(let text) = value, text.utf8.count <= 2_048, let url = URL(string: text),
                     let scheme = url.scheme?.lowercased(), scheme == "https" || scheme == "http", url.host?.isEmpty == false
                 else {

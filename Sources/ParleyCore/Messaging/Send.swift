@@ -11,8 +11,9 @@ extension Chat {
         try requireIdentifier(request.localId, named: "localId")
         let started = monotonicNanoseconds()
         metrics.messagesReceived.add()
+        let given = try await resolvingMedia(request.contentType, request.content, by: caller)
         var content = try screen(
-            try MessageContent.validate(type: request.contentType, content: request.content, limits: limits), type: request.contentType)
+            try MessageContent.validate(type: request.contentType, content: given, limits: limits), type: request.contentType)
         let requested = request.atUsers ?? []
         if requested.count > limits.maxMentions {
             throw ChatError.badRequest("'atUsers' lists more than \(limits.maxMentions) users")
@@ -32,6 +33,7 @@ extension Chat {
             contentType: request.contentType, content: content.text, atUsers: atUsers,
             mentions: mentions, replyTo: request.replyTo, createdAt: clock.now())
         new.searchText = MessageContent.searchableText(type: request.contentType, content: content.value)
+        new.mediaIds = MessageContent.mediaIds(type: request.contentType, content: content.value)
         let push = pushTask(for: new, recipients: resolved.recipients)
         if let push { new.tasks = [push] }
         let storing = monotonicNanoseconds()

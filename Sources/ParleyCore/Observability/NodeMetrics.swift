@@ -77,6 +77,7 @@ public final class NodeMetrics: Sendable {
     /// How long the store took to persist a message.
     public let storeAppend = DurationHistogram()
     public let push = PushMetrics()
+    public let media = MediaMetrics()
 
     public init() {}
 }

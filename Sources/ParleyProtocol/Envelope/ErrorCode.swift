@@ -12,6 +12,8 @@ public enum ErrorCode: String, Codable, Sendable, CaseIterable {
     case conflict
     /// A frame, body or text over its size limit.
     case tooLarge = "too_large"
+    /// An upload whose bytes are not of a type the server takes as the kind declared (HTTP 415).
+    case unsupportedMediaType = "unsupported_media_type"
     /// A rate limit was hit; `retryAfterMs` says when to try again.
     case rateLimited = "rate_limited"
     /// The recipient blocks the sender.

@@ -49,6 +49,7 @@ struct ErrorResponses: RouterMiddleware {
         case .notFound: .notFound
         case .conflict: .conflict
         case .tooLarge: .contentTooLarge
+        case .unsupportedMediaType: .unsupportedMediaType
         case .rateLimited: .tooManyRequests
         case .unavailable: .serviceUnavailable
         case .internal: .internalServerError

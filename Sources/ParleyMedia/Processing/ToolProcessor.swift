@@ -1,0 +1,30 @@
+import ParleyCore
+
+/// The node's `MediaProcessor`: libvips for images, ffmpeg for video and audio, each used
+/// when installed (`capabilities` says which; `/readyz` reports it).
+public struct ToolProcessor: MediaProcessor {
+    let images: LibvipsImages?
+    let video: FFmpegMedia?
+
+    /// Finds the tools on `PATH`.
+    public init() {
+        images = LibvipsImages()
+        video = FFmpegMedia()
+    }
+
+    public var capabilities: MediaCapabilities { MediaCapabilities(images: images != nil, video: video != nil) }
+
+    public func process(_ path: String, as type: MediaType, in directory: String, limits: MediaLimits) async throws -> ProcessedMedia {
+        switch type.kind {
+        case .image:
+            guard let images else { throw ChatError(.unavailable, "this node cannot process images (libvips is not installed)") }
+            return try await images.process(path, as: type, in: directory, limits: limits)
+        case .video, .audio:
+            // Without ffmpeg the upload is kept as it is, without a duration or poster.
+            guard let video else { return ProcessedMedia(mimeType: type.mimeType) }
+            return try await video.process(path, as: type, in: directory, limits: limits, images: images)
+        case .file:
+            return ProcessedMedia(mimeType: type.mimeType)
+        }
+    }
+}

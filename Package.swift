@@ -118,11 +118,24 @@ let package = Package(
                 .product(name: "NIOExtras", package: "swift-nio-extras"),
             ]
         ),
+        // Media: type sniffing's partners — image and video processing (libvips, ffmpeg, run as
+        // bounded processes), storage on disk or S3 (SigV4), streamed intake, resumable uploads.
+        .target(
+            name: "ParleyMedia",
+            dependencies: [
+                "ParleyCore", "ParleyProtocol",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
         // Hummingbird application: HTTP routes, WebSocket gateway, auth, configuration.
         .target(
             name: "ParleyServer",
             dependencies: [
-                "ParleyCore", "ParleySQLite", "ParleyPostgres", "ParleyBus", "ParleyNATS", "ParleyProtocol", "ParleyStore", "ParleyTasks", "ParleyPush", "CZlib",
+                "ParleyCore", "ParleySQLite", "ParleyPostgres", "ParleyBus", "ParleyNATS", "ParleyProtocol", "ParleyStore", "ParleyTasks", "ParleyPush", "ParleyMedia", "CZlib",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWSCompression", package: "hummingbird-websocket"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -163,14 +176,17 @@ let package = Package(
         .executableTarget(
             name: "parley",
             dependencies: [
-                "ParleyServer", "ParleyClient", "ParleyBench",
+                "ParleyServer", "ParleyCore", "ParleyClient", "ParleyBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(
             name: "ParleyCoreTests",
-            dependencies: ["ParleyCore", "ParleySQLite", "ParleyStore", "ParleyBus", "ParleyProtocol", "ParleyTasks"]
+            dependencies: [
+                "ParleyCore", "ParleySQLite", "ParleyStore", "ParleyBus", "ParleyProtocol", "ParleyTasks",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
         ),
         // One behaviour, two engines: the same store tests against SQLite and PostgreSQL.
         .testTarget(
@@ -205,6 +221,15 @@ let package = Package(
         .testTarget(
             name: "ParleyPushTests",
             dependencies: ["ParleyPush", "ParleyCore", "ParleyStore", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        .testTarget(
+            name: "ParleyMediaTests",
+            dependencies: ["ParleyMedia", "ParleyCore", .product(name: "NIOCore", package: "swift-nio")]
+        ),
+        // The HTTP layer's pure parts (ranges, validators, tus headers), without a server.
+        .testTarget(
+            name: "ParleyServerTests",
+            dependencies: ["ParleyServer"]
         ),
         .testTarget(
             name: "ParleyProtocolTests",

@@ -9,6 +9,7 @@ import NIOCore
 import ParleyBus
 import ParleyNATS
 import ParleyCore
+import ParleyMedia
 import ParleyPostgres
 import ParleyPush
 import ParleySQLite
@@ -71,20 +72,23 @@ public struct ParleyNode: Sendable {
         let tasks = try await taskQueue(store: store, cluster: cluster)
         // One HTTP client (pooled, HTTP/2 where offered) for every push provider.
         let pushClient = config.push.isOn ? try PushHTTP.makeClient(caFile: config.push.caFile) : nil
+        let mediaClient = try NodeMedia.makeClient(config.media)
         do {
             try await serveNode(store: store, cluster: cluster, bus: bus, directory: directory, ids: ids, rules: rules, hook: hook,
-                eventWebhook: eventWebhook, tasks: tasks, pushClient: pushClient, onListening: onListening)
+                eventWebhook: eventWebhook, tasks: tasks, pushClient: pushClient, mediaClient: mediaClient, onListening: onListening)
         } catch {
             try? await pushClient?.shutdown()
+            try? await mediaClient?.shutdown()
             throw error
         }
         try? await pushClient?.shutdown()
+        try? await mediaClient?.shutdown()
     }
 
     /// The domain, the gateway and the services, on what `serve` opened.
     private func serveNode(
         store: any Store, cluster: Cluster?, bus: any Bus, directory: any PresenceDirectory, ids: Snowflake, rules: ContentRules,
-        hook: WebhookSendHook?, eventWebhook: EventWebhook?, tasks: any TaskQueue, pushClient: HTTPClient?,
+        hook: WebhookSendHook?, eventWebhook: EventWebhook?, tasks: any TaskQueue, pushClient: HTTPClient?, mediaClient: HTTPClient?,
         onListening: @escaping @Sendable (Int) async -> Void
     ) async throws {
         let config = configuration
@@ -119,16 +123,20 @@ public struct ParleyNode: Sendable {
         let presence = Presence(chat: chat, directory: directory, node: config.nodeId)
         let gateway = Gateway(chat: chat, presence: presence, registry: registry, configuration: config, logger: logger)
 
+        let media = try await NodeMedia.open(
+            config.media, dataDirectory: config.dataDirectory, store: store, metrics: chat.metrics.media, client: mediaClient, logger: logger)
+
         let router = Router(context: ParleyRequestContext.self)
         Routes(
             chat: chat, accounts: accounts, presence: presence, gateway: gateway, tasks: tasks,
-            addresses: ClientAddress(trustedProxies: Set(config.trustedProxies))
+            addresses: ClientAddress(trustedProxies: Set(config.trustedProxies)), media: media
         ).add(to: router)
         let app = Application(
             router: router,
             server: webSocketServer(gateway: gateway, accounts: accounts),
             configuration: .init(address: .hostname(config.host, port: config.port), serverName: "parley"),
-            services: [IdleSweep(gateway: gateway), TaskWorkers(queue: tasks, eventWebhook: eventWebhook, push: delivery)]
+            services: [IdleSweep(gateway: gateway), TaskWorkers(queue: tasks, eventWebhook: eventWebhook, push: delivery),
+                       MediaCollector(media: media, logger: logger)]
                 + (rules.path == nil ? [] : [RulesWatch(rules: rules, logger: logger)])
                 + (delivery == nil ? [] : [PushLogPrune(chat: chat, days: config.push.logDays, logger: logger)])
                 + (cluster.map { [PresenceHeartbeat(directory: $0.directory)] } ?? []),

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import ParleyCore
 import ParleyServer
 
 @main
@@ -89,6 +90,19 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("max-video-bytes"), help: "Largest video (env PARLEY_MAX_VIDEO_BYTES, default 500 MiB).") var maxVideoBytes: Int64?
     @Option(name: .customLong("max-audio-bytes"), help: "Largest audio (env PARLEY_MAX_AUDIO_BYTES, default 50 MiB).") var maxAudioBytes: Int64?
     @Option(name: .customLong("max-file-bytes"), help: "Largest file (env PARLEY_MAX_FILE_BYTES, default 2 GiB).") var maxFileBytes: Int64?
+    @Option(name: .customLong("media-dir"), help: "Where uploads are kept (env PARLEY_MEDIA_DIR, default <data-dir>/media).") var mediaDir: String?
+    @Option(name: .customLong("media-max-image"), help: "Largest image upload: bytes or 64KiB, 10MiB, 1GiB (env PARLEY_MEDIA_MAX_IMAGE, default 10MiB).") var mediaMaxImage: String?
+    @Option(name: .customLong("media-max-video"), help: "Largest video upload (env PARLEY_MEDIA_MAX_VIDEO, default 100MiB).") var mediaMaxVideo: String?
+    @Option(name: .customLong("media-max-audio"), help: "Largest audio upload (env PARLEY_MEDIA_MAX_AUDIO, default 20MiB).") var mediaMaxAudio: String?
+    @Option(name: .customLong("media-max-file"), help: "Largest file upload (env PARLEY_MEDIA_MAX_FILE, default 100MiB).") var mediaMaxFile: String?
+    @Option(name: .customLong("media-quota"), help: "Most bytes one user's uploads hold (env PARLEY_MEDIA_QUOTA, default 1GiB).") var mediaQuota: String?
+    @Option(name: .customLong("media-max-pixels"), help: "Largest image decoded, in pixels (env PARLEY_MEDIA_MAX_PIXELS, default 50000000).") var mediaMaxPixels: Int64?
+    @Option(name: .customLong("media-upload-expiry"), help: "How long an unfinished resumable upload is kept: 3600, 90m, 24h, 7d (env PARLEY_MEDIA_UPLOAD_EXPIRY, default 24h).") var mediaUploadExpiry: String?
+    @Option(name: .customLong("s3-endpoint"), help: "Keep media in an S3-compatible bucket: http(s)://host:port (env PARLEY_S3_ENDPOINT).") var s3Endpoint: String?
+    @Option(name: .customLong("s3-bucket"), help: "The bucket (env PARLEY_S3_BUCKET); created when missing.") var s3Bucket: String?
+    @Option(name: .customLong("s3-region"), help: "The bucket's region (env PARLEY_S3_REGION, default us-east-1).") var s3Region: String?
+    @Option(name: .customLong("s3-access-key"), help: "S3 access key id (env PARLEY_S3_ACCESS_KEY).") var s3AccessKey: String?
+    @Option(name: .customLong("s3-secret-key"), help: "S3 secret key (env PARLEY_S3_SECRET_KEY).") var s3SecretKey: String?
     @Option(name: .customLong("max-group-size"), help: "Most members of a group (env PARLEY_MAX_GROUP_SIZE, default 10000).") var maxGroupSize: Int?
     @Flag(name: .customLong("friends-only"), help: "Only friends may message each other privately, for every user (env PARLEY_FRIENDS_ONLY=true).") var friendsOnly = false
     @Option(name: .customLong("database-url"), help: "PostgreSQL instead of the embedded store: postgres://user:password@host:port/database (env PARLEY_DATABASE_URL).") var databaseURL: String?
@@ -200,6 +214,27 @@ struct Serve: AsyncParsableCommand {
                                    ("audio", maxAudioBytes, "MAX_AUDIO_BYTES"), ("file", maxFileBytes, "MAX_FILE_BYTES")] {
             if let v = try setting(flag, name) { config.limits.mediaRules[kind]?.maxBytes = v }
         }
+        config.media.directory = try setting(mediaDir, "MEDIA_DIR")
+        for (kind, flag, name) in [(MediaKind.image, mediaMaxImage, "MEDIA_MAX_IMAGE"), (.video, mediaMaxVideo, "MEDIA_MAX_VIDEO"),
+                                   (.audio, mediaMaxAudio, "MEDIA_MAX_AUDIO"), (.file, mediaMaxFile, "MEDIA_MAX_FILE")] {
+            if let v = try setting(flag, name) { config.media.limits.maxBytes[kind] = try byteSize(v, name) }
+        }
+        if let v = try setting(mediaQuota, "MEDIA_QUOTA") { config.media.limits.quota = try byteSize(v, "MEDIA_QUOTA") }
+        if let v = try setting(mediaMaxPixels, "MEDIA_MAX_PIXELS") {
+            guard (1...1_000_000_000).contains(v) else { throw ValidationError("--media-max-pixels must be 1…1000000000") }
+            config.media.limits.maxPixels = v
+        }
+        if let v = try setting(mediaUploadExpiry, "MEDIA_UPLOAD_EXPIRY") {
+            guard let duration = Self.duration(v), (60...Int64(ServerConfiguration.maxDurationSeconds)).contains(duration) else {
+                throw ValidationError("--media-upload-expiry must be 60 s to a year: 3600, 90m, 24h, 7d")
+            }
+            config.media.limits.uploadExpirySeconds = duration
+        }
+        config.media.s3Endpoint = try setting(s3Endpoint, "S3_ENDPOINT")
+        config.media.s3Bucket = try setting(s3Bucket, "S3_BUCKET")
+        if let v = try setting(s3Region, "S3_REGION") { config.media.s3Region = v }
+        config.media.s3AccessKey = try setting(s3AccessKey, "S3_ACCESS_KEY")
+        config.media.s3SecretKey = try setting(s3SecretKey, "S3_SECRET_KEY")
         if let v = try setting(maxGroupSize, "MAX_GROUP_SIZE") { config.limits.maxGroupSize = v }
         if let v = try setting(friendsOnly ? true : nil, "FRIENDS_ONLY") { config.limits.friendsOnly = v }
         config.databaseURL = try setting(databaseURL, "DATABASE_URL")
@@ -233,6 +268,27 @@ struct Serve: AsyncParsableCommand {
     }
 
     /// A duration flag's value, if it is in range; every later product of it then fits.
+    /// A byte size flag (`65536`, `64KiB`, `10MiB`, `1GiB`).
+    private func byteSize(_ text: String, _ name: String) throws -> Int64 {
+        guard let value = MediaLimits.byteSize(text) else {
+            throw ValidationError("--\(name.lowercased().replacingOccurrences(of: "_", with: "-")) must be a size: 65536, 64KiB, 10MiB, 1GiB (got '\(text)')")
+        }
+        return value
+    }
+
+    /// Seconds from `3600`, `3600s`, `90m`, `24h` or `7d`.
+    static func duration(_ text: String) -> Int64? {
+        let units: [Character: Int64] = ["s": 1, "m": 60, "h": 3_600, "d": 86_400]
+        var digits = Substring(text.trimmingCharacters(in: .whitespaces).lowercased())
+        var unit: Int64 = 1
+        if let last = digits.last, let scale = units[last] {
+            unit = scale
+            digits = digits.dropLast()
+        }
+        guard let number = Int64(digits), number > 0, number <= Int64(ServerConfiguration.maxDurationSeconds) else { return nil }
+        return number * unit
+    }
+
     private func seconds(_ value: Int, _ flag: String, _ range: ClosedRange<Int>) throws -> Int {
         guard range.contains(value) else {
             throw ValidationError("--\(flag) must be \(range.lowerBound)…\(range.upperBound) seconds (got \(value))")

@@ -71,6 +71,8 @@ public struct ServerConfiguration: Sendable {
     public var eventWebhookSecret: String?
     /// Offline push: providers, retries, e-mail digests (docs/operations.md, "Offline push").
     public var push = PushConfiguration()
+    /// Uploads: where they are kept, their limits (docs/operations.md, "Media").
+    public var media = MediaConfiguration()
     /// The credential of the admin API (`Authorization: Bearer <token>`); the API is off when nil.
     public var adminToken: String?
     /// NATS for a cluster: `nats://host:port`; one node alone without it.
@@ -136,4 +138,20 @@ public struct PushConfiguration: Sendable {
         apnsKeyFile != nil || fcmCredentialsFile != nil || hmsClientId != nil || mipushAppSecret != nil || webhookURL != nil
             || smtpURL != nil
     }
+}
+
+/// Where uploads are kept and what they may be.
+public struct MediaConfiguration: Sendable {
+    /// The local store's directory (and always where uploads are received and resumable ones
+    /// kept); nil: `<data-dir>/media`.
+    public var directory: String?
+    public var limits = MediaLimits()
+    /// An S3-compatible bucket instead of the local directory: set for clusters.
+    public var s3Endpoint: String?
+    public var s3Bucket: String?
+    public var s3Region = "us-east-1"
+    public var s3AccessKey: String?
+    public var s3SecretKey: String?
+
+    public init() {}
 }

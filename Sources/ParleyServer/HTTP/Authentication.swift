@@ -5,9 +5,9 @@ import ParleyCore
 import ParleyProtocol
 
 /// Checks the access token (`Authorization: Bearer …`, or `access_token=` in the query of the
-/// WebSocket upgrade, which browsers cannot give headers) and puts the caller in the context.
-/// Anything else is a 401. A token in any other URL would end up in logs, histories and
-/// `Referer` headers, so no other route takes one.
+/// WebSocket upgrade and of media downloads, which browsers cannot give headers) and puts the
+/// caller in the context. Anything else is a 401. A token in any other URL would end up in
+/// logs, histories and `Referer` headers, so no other route takes one.
 struct Authentication: RouterMiddleware {
     typealias Context = ParleyRequestContext
     let accounts: Accounts
@@ -23,8 +23,13 @@ struct Authentication: RouterMiddleware {
         token(authorization: request.headers[.authorization], uri: request.uri)
     }
 
-    /// Paths that take `access_token` from the query.
-    static let queryTokenPaths: Set<String> = ["/v1/ws"]
+    /// Whether a path takes `access_token` from the query: the WebSocket upgrade, and media
+    /// downloads (`<img src>` sends no header either). Their responses say `Referrer-Policy:
+    /// no-referrer`, so the URL does not travel on.
+    static func takesQueryToken(_ path: String) -> Bool {
+        if path == "/v1/ws" { return true }
+        return path.hasPrefix("/v1/media/m_")
+    }
 
     /// The bearer token of an `Authorization` header; without the header, `access_token`
     /// from the query of the paths that take one. A malformed header is no token, whatever the
@@ -34,7 +39,7 @@ struct Authentication: RouterMiddleware {
             let parts = authorization.split(separator: " ", maxSplits: 1)
             return parts.count == 2 && parts[0].lowercased() == "bearer" ? String(parts[1]) : nil
         }
-        guard queryTokenPaths.contains(uri.path) else { return nil }
+        guard takesQueryToken(uri.path) else { return nil }
         return uri.queryParameters.get("access_token")
     }
 }

@@ -9,6 +9,7 @@ struct ObservabilityRoutes {
     let chat: Chat
     let gateway: Gateway
     let tasks: any TaskQueue
+    let media: MediaLibrary
 
     func add(to router: Router<ParleyRequestContext>) {
         router.get("metrics") { _, _ in
@@ -24,11 +25,31 @@ struct ObservabilityRoutes {
         router.get("readyz") { _, _ in
             do {
                 _ = try await chat.store.user(id: "readiness-probe")
-                return JSONBody.response(["status": "ready", "store": "ok"])
+                return JSONBody.response(Readiness(status: "ready", store: "ok", media: mediaReadiness))
             } catch {
-                return JSONBody.response(["status": "unready", "store": "failing"], status: .serviceUnavailable)
+                return JSONBody.response(Readiness(status: "unready", store: "failing", media: mediaReadiness), status: .serviceUnavailable)
             }
         }
+    }
+
+    /// `/readyz`: the store answers; what the media tools can do (a node without them still
+    /// serves, so they do not make it unready).
+    struct Readiness: Encodable, Sendable {
+        var status: String
+        var store: String
+        var media: MediaReadiness
+    }
+
+    struct MediaReadiness: Encodable, Sendable {
+        var storage: String
+        var images: String
+        var video: String
+    }
+
+    var mediaReadiness: MediaReadiness {
+        let tools = media.processor.capabilities
+        return MediaReadiness(
+            storage: media.storage.name, images: tools.images ? "ok" : "unavailable", video: tools.video ? "ok" : "unavailable")
     }
 
     /// The metrics in Prometheus text exposition format (names in docs/operations.md).
@@ -88,6 +109,11 @@ struct ObservabilityRoutes {
             "reason=\(quoted($0[...]))"
         }
         histogram("parley_push_send_seconds", "Provider calls (APNs, FCM, …), whatever their answer.", push.sendDuration)
+        let media = m.media
+        labelled("parley_media_uploads_total", "Uploads stored, by kind.", media.uploads.snapshot) { "kind=\(quoted($0[...]))" }
+        metric("parley_media_bytes_in_total", "counter", "Bytes of uploads stored.", media.bytesIn.current)
+        metric("parley_media_bytes_out_total", "counter", "Bytes of media sent to downloaders.", media.bytesOut.current)
+        histogram("parley_media_processing_seconds", "From an upload's last byte to its answer: sniffing, processing, storing.", media.processing)
         histogram("parley_send_ack_seconds", "From a message frame's arrival to its ack.", m.sendToAck)
         histogram("parley_delivery_seconds", "From a message's arrival to its frames being queued for the recipients.", m.delivery)
         histogram("parley_store_append_seconds", "Time to persist a message.", m.storeAppend)

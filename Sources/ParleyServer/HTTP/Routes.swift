@@ -13,6 +13,7 @@ struct Routes {
     let gateway: Gateway
     let tasks: any TaskQueue
     let addresses: ClientAddress
+    let media: NodeMedia
 
     func add(to router: Router<ParleyRequestContext>) {
         router.add(middleware: ErrorResponses())
@@ -21,7 +22,8 @@ struct Routes {
             return JSONBody.response(Health(status: "ok", sessions: counts.sessions, users: counts.users))
         }
 
-        ObservabilityRoutes(chat: chat, gateway: gateway, tasks: tasks).add(to: router)
+        ObservabilityRoutes(chat: chat, gateway: gateway, tasks: tasks, media: media.library).add(to: router)
+        ResumableUploadRoutes(media: media, gateway: gateway).addDiscovery(to: router)
         if let token = gateway.configuration.adminToken {
             AdminRoutes(chat: chat, accounts: accounts, gateway: gateway, tasks: tasks, token: token).add(to: router)
         }
@@ -127,6 +129,8 @@ struct Routes {
 
         MessageRoutes(chat: chat, gateway: gateway).add(to: authenticated)
         PushRoutes(chat: chat, gateway: gateway).add(to: authenticated)
+        MediaRoutes(media: media, gateway: gateway).add(to: authenticated)
+        ResumableUploadRoutes(media: media, gateway: gateway).add(to: authenticated)
         FriendRoutes(chat: chat, presence: presence, gateway: gateway).add(to: authenticated)
         GroupRoutes(chat: chat).add(to: authenticated)
 

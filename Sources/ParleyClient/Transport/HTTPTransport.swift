@@ -28,13 +28,17 @@ struct HTTPTransport: Sendable {
         }
         let (data, response) = try await URLSession.shared.data(for: request)
         let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-        guard (200..<300).contains(status) else {
-            if let failure = try? JSONDecoder().decode(ErrorBody.self, from: data) {
-                throw ParleyClientError.server(failure.error)
-            }
-            throw ParleyClientError.http(status: status, message: String(decoding: data.prefix(200), as: UTF8.self))
-        }
+        guard (200..<300).contains(status) else { throw Self.failure(status: status, body: data) }
         return try JSONDecoder().decode(Response.self, from: data)
+    }
+
+    /// The error a non-2xx answer stands for: the server's `{"error": …}` when the body is one
+    /// (as every Parley error is), otherwise the status and the start of the body.
+    static func failure(status: Int, body: Data) -> ParleyClientError {
+        if let failure = try? JSONDecoder().decode(ErrorBody.self, from: body) {
+            return .server(failure.error)
+        }
+        return .http(status: status, message: String(decoding: body.prefix(200), as: UTF8.self))
     }
 }
 

@@ -9,7 +9,13 @@ import ParleyClient
 /// script can drive it through a pipe as well as a person at a terminal. `/help` lists the
 /// commands.
 struct ChatCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "chat", abstract: "Chat from the terminal.")
+    static let configuration = CommandConfiguration(
+        commandName: "chat", abstract: "Chat from the terminal.",
+        discussion: """
+            Type /help for the commands. Plain lines go to the open conversation; /send-file PATH \
+            uploads a file (resumably when over 8 MiB), printing its progress, and sends it there \
+            as an image, video, audio or file message.
+            """)
 
     @Option(help: "The node's HTTP address.") var server = "http://127.0.0.1:8080"
     @Option(help: "Your username.") var username: String

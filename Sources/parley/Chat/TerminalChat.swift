@@ -46,7 +46,7 @@ actor TerminalChat {
         let argument = parts.count > 1 ? parts[1].trimmingCharacters(in: .whitespaces) : ""
         switch parts[0] {
         case "/help":
-            say("commands: /list, /open <userId|conversationId>, /history [n], /read, /typing, /recall <messageId>, /send <userId> <text>, /friend <userId> [message], /accept <requestId>, /friends, /group <name> [userId ...], /whoami, /quit; other lines are sent to the open conversation")
+            say("commands: /list, /open <userId|conversationId>, /history [n], /read, /typing, /recall <messageId>, /send <userId> <text>, /send-file <path>, /friend <userId> [message], /accept <requestId>, /friends, /group <name> [userId ...], /whoami, /quit; other lines are sent to the open conversation")
         case "/whoami":
             say("me \(me)")
         case "/list":
@@ -81,6 +81,9 @@ actor TerminalChat {
             guard pieces.count == 2 else { throw UsageError("usage: /send <userId> <text>") }
             let ack = try await client.send(text: pieces[1], to: pieces[0])
             say("sent \(ack.conversationId) \(ack.seq) \(ack.messageId)")
+        case "/send-file":
+            guard !argument.isEmpty else { throw UsageError("usage: /send-file <path> in an open conversation") }
+            try await sendFile(at: argument)
         case "/friend":
             let pieces = argument.split(separator: " ", maxSplits: 1).map(String.init)
             guard let userId = pieces.first else { throw UsageError("usage: /friend <userId> [message]") }
@@ -113,6 +116,29 @@ actor TerminalChat {
             conversationId: open.peerId == nil ? conversationId : nil, contentType: "text",
             content: .object(["text": .string(text)]), localId: UUID().uuidString)
         let ack = try await client.send(message)
+        say("sent \(ack.conversationId) \(ack.seq) \(ack.messageId)")
+    }
+
+    /// Uploads a file (resumably when large) and sends it to the open conversation as an
+    /// image, video, audio or file message, by the kind the server found.
+    private func sendFile(at path: String) async throws {
+        guard let conversationId = open.conversationId else { throw UsageError("open a conversation first (/open <userId>)") }
+        let file = URL(fileURLWithPath: (path as NSString).expandingTildeInPath)
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: file.path),
+            (attributes[.type] as? FileAttributeType) != .typeDirectory, let size = (attributes[.size] as? NSNumber)?.int64Value
+        else { throw UsageError("no file at \(path)") }
+        // The same rule as the SDK's `send(file:…)`; said here so the user knows what to expect.
+        let threshold = ParleyClient.resumableUploadThreshold
+        say("uploading \(file.lastPathComponent) \(size) \(size > threshold ? "resumable" : "single")")
+        let lines = UploadProgressLines(output: output)
+        let media = try await client.upload(file, resumableAbove: threshold) { sent, total in lines.report(sent, of: total) }
+        say("uploaded \(media.mediaId) \(media.kind) \(media.size) \(media.mimeType)")
+        let ack: SendAck
+        if let peerId = open.peerId {
+            ack = try await client.send(media: media, to: peerId)
+        } else {
+            ack = try await client.send(media: media, in: conversationId)
+        }
         say("sent \(ack.conversationId) \(ack.seq) \(ack.messageId)")
     }
 

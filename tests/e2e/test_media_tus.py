@@ -15,7 +15,7 @@ from tusclient import client as tus_client
 
 from media_helpers import (EXIF_UPRIGHT_SIZE, FAST_REGISTRATION, HTML, MEDIA_ID, OFFSET_STREAM, bearer, drop,
                            exif_jpeg, get_media, open_partial_patch, random_bytes, sha256, stored, tus, tus_create,
-                           tus_head, tus_metadata, tus_offset, tus_patch, wait_until)
+                           tus_head, tus_metadata, tus_offset, tus_patch, upload, wait_until)
 from parley import Server
 
 BASE = "/v1/media/uploads"
@@ -324,8 +324,30 @@ def test_upload_length_over_the_limits_or_the_quota_is_413():
         r = tus(limited, "POST", BASE, alice.token, {"Upload-Length": str(50 * KiB)})
         assert r.status_code == 413, r.status_code
         tus_create(alice, 30 * KiB)
+        # Unfinished uploads count too: 60 KiB stored and 30 announced leave no room for 20 more.
+        r = tus(limited, "POST", BASE, alice.token, {"Upload-Length": str(20 * KiB)})
+        assert r.status_code == 413 and "unfinished" in r.json()["error"]["message"], (r.status_code, r.text)
     finally:
         limited.cleanup()
+
+
+def test_a_user_receives_at_most_four_uploads_at_once(node):
+    """Each upload in flight holds a spool on disk and a connection: a fifth at once is 429."""
+    alice = node.register()
+    held = []
+    try:
+        for index in range(4):
+            location = tus_create(alice, 10_000, filename=f"slow-{index}.bin")
+            held.append(open_partial_patch(node, alice.token, location, 0, 10_000, b"x" * 1_000))
+            wait_until(lambda: tus_offset(alice, location) == 1_000, message="the slow PATCH is being received")
+        r = upload(alice, b"one more", "application/octet-stream")
+        assert r.status_code == 429 and r.json()["error"]["code"] == "rate_limited", (r.status_code, r.text)
+        assert r.headers.get("Retry-After"), dict(r.headers)
+    finally:
+        for raw in held:
+            drop(raw)
+    wait_until(lambda: upload(alice, b"one more", "application/octet-stream").status_code == 201,
+               message="the slots are free once the connections dropped")
 
 
 def test_upload_expires_follows_the_expiry_setting():

@@ -114,3 +114,30 @@ def test_terminal_chat_befriends_and_talks_in_a_group(server):
     assert term.expect(f"conversation {conversation_id}").split()[2] == "group=周末"
     term.type("/quit")
     term.expect("bye")
+
+
+def test_terminal_chat_sends_a_file_the_recipient_can_download(server, tmp_path):
+    bob = server.register(display="Bob")
+    b = bob.connect()
+    term = Terminal(server, "dave" + uuid.uuid4().hex[:8], "terminal-pass")
+    term.expect("connected ")
+    term.type(f"/open {bob.id}")
+    conversation_id = term.expect("opened ").split()[1]
+
+    path = tmp_path / "notes from the meeting.txt"
+    data = ("minutes, line by line\n" * 4000).encode()
+    path.write_bytes(data)
+    term.type(f"/send-file {path}")
+    assert term.expect("uploading ").endswith(f"{len(data)} single")
+    _, media_id, kind, size, _ = term.expect("uploaded ").split()
+    assert kind == "file" and int(size) == len(data)
+    sent = term.expect("sent ")
+    assert sent.split()[1] == conversation_id
+    content = b.message(conversationId=conversation_id)["data"]["content"]
+    assert content["mediaId"] == media_id and content["name"] == path.name and content["size"] == len(data)
+    assert content["url"] == f"/v1/media/{media_id}"
+    download = bob.get(content["url"])
+    assert download.status_code == 200 and download.content == data
+    assert download.headers["Content-Disposition"].startswith("attachment")
+    term.type("/quit")
+    term.expect("bye")

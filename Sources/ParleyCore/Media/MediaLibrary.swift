@@ -138,8 +138,12 @@ public struct MediaLibrary: Sendable {
     }
 
     private func requireQuota(for size: Int64, by userId: String) async throws {
-        let used = try await store.mediaUsage(ownerId: userId)
-        if used + size > limits.quota { throw Self.overQuota(limits.quota) }
+        if size > (try await available(to: userId)) { throw Self.overQuota(limits.quota) }
+    }
+
+    /// The bytes a user's quota has left.
+    public func available(to userId: String) async throws -> Int64 {
+        limits.quota - (try await store.mediaUsage(ownerId: userId))
     }
 
     static func overQuota(_ quota: Int64) -> ChatError {

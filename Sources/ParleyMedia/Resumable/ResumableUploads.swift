@@ -22,26 +22,36 @@ public actor ResumableUploads {
 
     public let directory: String
     private var busy: Set<String> = []
-    private var unfinished: [String: Set<String>] = [:]
+    /// Per owner: their unfinished uploads and the lengths announced.
+    private var unfinished: [String: [String: Int64]] = [:]
 
     public init(directory: String) throws {
         self.directory = directory
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         for upload in Self.sidecars(in: directory) where upload.mediaId == nil {
-            unfinished[upload.ownerId, default: []].insert(upload.id)
+            unfinished[upload.ownerId, default: [:]][upload.id] = upload.length
         }
     }
 
-    /// Starts an upload; `maxUnfinished` bounds the unfinished uploads (and so the disk) one
-    /// user holds.
-    public func create(ownerId: String, length: Int64, name: String?, type: String?, now: Int64, expiresAt: Int64, maxUnfinished: Int) throws -> Upload {
-        if unfinished[ownerId, default: []].count >= maxUnfinished {
+    /// Starts an upload. `maxUnfinished` bounds how many unfinished uploads one user holds, and
+    /// `available` (what their quota has left) the bytes those may announce together: the disk
+    /// a user can fill with bytes that never become media is what they could store anyway.
+    public func create(
+        ownerId: String, length: Int64, name: String?, type: String?, now: Int64, expiresAt: Int64, maxUnfinished: Int, available: Int64
+    ) throws -> Upload {
+        let held = unfinished[ownerId, default: [:]]
+        if held.count >= maxUnfinished {
             throw ChatError(.conflict, "you have \(maxUnfinished) unfinished uploads; finish or delete one first")
+        }
+        let announced = held.values.reduce(0, +)
+        if announced + length > available {
+            throw ChatError(
+                .tooLarge, "your unfinished uploads (\(announced) bytes) and this one would take your media over its quota")
         }
         let upload = Upload(id: Self.newId(), ownerId: ownerId, length: length, name: name, type: type, createdAt: now, expiresAt: expiresAt)
         FileManager.default.createFile(atPath: partPath(upload.id), contents: nil, attributes: [.posixPermissions: 0o600])
         try save(upload)
-        unfinished[ownerId, default: []].insert(upload.id)
+        unfinished[ownerId, default: [:]][upload.id] = length
         return upload
     }
 
@@ -92,12 +102,12 @@ public actor ResumableUploads {
         upload.mediaId = mediaId
         try save(upload)
         try? FileManager.default.removeItem(atPath: partPath(id))
-        unfinished[upload.ownerId]?.remove(id)
+        unfinished[upload.ownerId]?[id] = nil
     }
 
     /// Drops an upload (a DELETE, or one whose bytes were refused).
     public func remove(_ id: String) {
-        if let upload = load(id) { unfinished[upload.ownerId]?.remove(id) }
+        if let upload = load(id) { unfinished[upload.ownerId]?[id] = nil }
         try? FileManager.default.removeItem(atPath: partPath(id))
         try? FileManager.default.removeItem(atPath: sidecarPath(id))
     }

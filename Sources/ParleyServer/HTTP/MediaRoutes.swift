@@ -15,7 +15,9 @@ struct MediaRoutes {
         router.post("media") { request, context in
             let caller = try context.requireCaller()
             try gateway.admit(caller, to: gateway.userLimits)
-            let info = try await receive(request, declaredType: request.headers[.contentType], name: Self.formValue("name", in: request.uri.query), by: caller)
+            let info = try await media.slots.run(for: caller.userId) {
+                try await receive(request, declaredType: request.headers[.contentType], name: Self.formValue("name", in: request.uri.query), by: caller)
+            }
             return MediaHeaders.apply(to: JSONBody.response(info, status: .created))
         }
         for variant in [MediaLibrary.Variant.original, .thumbnail, .display] {

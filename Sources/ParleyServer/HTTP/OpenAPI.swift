@@ -23,6 +23,8 @@ enum OpenAPI {
         var body: JSONValue?
         var query: [(String, JSONValue)] = []
         var secured = true
+        /// The body is raw bytes (an upload), not JSON.
+        var binary = false
     }
 
     private static let operations: [Operation] = [
@@ -124,6 +126,11 @@ enum OpenAPI {
                           ("contentType", string), ("limit", integer), ("cursor", string)]),
         Operation(method: "get", path: "/v1/search/users", summary: "Search users", query: [("q", string)]),
         Operation(method: "get", path: "/v1/search/groups", summary: "Search groups", query: [("q", string)]),
+        Operation(method: "post", path: "/v1/media", summary: "Upload a file (the body is its bytes)", query: [("name", string)], binary: true),
+        Operation(method: "get", path: "/v1/media/{mediaId}", summary: "Download media (Range, If-None-Match; also ?access_token=)"),
+        Operation(method: "get", path: "/v1/media/{mediaId}/thumbnail", summary: "An image's or video's thumbnail"),
+        Operation(method: "get", path: "/v1/media/{mediaId}/display", summary: "A large image's 1920 px version"),
+        Operation(method: "get", path: "/v1/media/uploads/{uploadId}", summary: "What a finished resumable (tus) upload became"),
         Operation(method: "get", path: "/healthz", summary: "The node serves", secured: false),
         Operation(method: "get", path: "/readyz", summary: "The node's store answers", secured: false),
     ]
@@ -147,6 +154,9 @@ enum OpenAPI {
                 ],
             ]
             if !parameters.isEmpty { entry["parameters"] = .array(parameters) }
+            if operation.binary {
+                entry["requestBody"] = ["required": true, "content": ["application/octet-stream": ["schema": ["type": "string", "format": "binary"]]]]
+            }
             if let body = operation.body {
                 entry["requestBody"] = ["required": true, "content": ["application/json": ["schema": body]]]
             }

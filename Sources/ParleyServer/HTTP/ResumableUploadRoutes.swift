@@ -82,7 +82,7 @@ struct ResumableUploadRoutes {
         let upload = try await media.uploads.create(
             ownerId: caller.userId, length: length, name: metadata["filename"] ?? metadata["name"],
             type: metadata["filetype"] ?? metadata["type"], now: now, expiresAt: expires,
-            maxUnfinished: library.limits.maxUnfinishedUploads)
+            maxUnfinished: library.limits.maxUnfinishedUploads, available: try await library.available(to: caller.userId))
         var headers: HTTPFields = [.location: "/v1/media/uploads/\(upload.id)", TusField.expires: Self.httpDate(expires)]
         var offset: Int64 = 0
         // creation-with-upload: the first bytes in the creating request itself.
@@ -138,11 +138,14 @@ struct ResumableUploadRoutes {
         guard upload.mediaId == nil else { throw ChatError(.conflict, "the upload is finished") }
         guard await uploads.begin(upload.id) else { throw Busy() }
         do {
-            let received = try await uploads.append(request.body, to: upload, at: offset)
-            var mediaId: String?
-            if received == upload.length { mediaId = try await finish(upload, caller: caller) }
+            let outcome = try await media.slots.run(for: caller.userId) { () async throws -> (Int64, String?) in
+                let received = try await uploads.append(request.body, to: upload, at: offset)
+                var mediaId: String?
+                if received == upload.length { mediaId = try await finish(upload, caller: caller) }
+                return (received, mediaId)
+            }
             await uploads.end(upload.id)
-            return (received, mediaId)
+            return outcome
         } catch {
             await uploads.end(upload.id)
             throw error

@@ -12,6 +12,8 @@ struct NodeMedia: Sendable {
     let library: MediaLibrary
     let intake: MediaIntake
     let uploads: ResumableUploads
+    /// Uploads in flight on this node (one-request and resumable appends alike).
+    let slots = UploadSlots()
 
     /// Sets up the directories (and the bucket) configured.
     static func open(

@@ -229,7 +229,7 @@ let package = Package(
         // The HTTP layer's pure parts (ranges, validators, tus headers), without a server.
         .testTarget(
             name: "ParleyServerTests",
-            dependencies: ["ParleyServer"]
+            dependencies: ["ParleyServer", .product(name: "NIOCore", package: "swift-nio")]
         ),
         .testTarget(
             name: "ParleyProtocolTests",

@@ -124,7 +124,8 @@ public struct ParleyNode: Sendable {
         let gateway = Gateway(chat: chat, presence: presence, registry: registry, configuration: config, logger: logger)
 
         let media = try await NodeMedia.open(
-            config.media, dataDirectory: config.dataDirectory, store: store, metrics: chat.metrics.media, client: mediaClient, logger: logger)
+            config.media, dataDirectory: config.dataDirectory, store: store, metrics: chat.metrics.media, client: mediaClient,
+            clustered: cluster != nil, logger: logger)
 
         let router = Router(context: ParleyRequestContext.self)
         Routes(

@@ -16,6 +16,7 @@ public struct MediaLibrary: Sendable {
     /// Where derived files are written while an upload is processed (on this node's disk).
     public let workDirectory: String
     let slots: ProcessingSlots
+    let budget: ProcessingBudget
     let logger: Logger
 
     public init(
@@ -30,6 +31,7 @@ public struct MediaLibrary: Sendable {
         self.metrics = metrics
         self.workDirectory = workDirectory
         self.slots = ProcessingSlots(count: limits.concurrentProcessing)
+        self.budget = ProcessingBudget(rate: limits.processingMsPerSecond / 1000, burst: limits.processingBurstMs)
         self.logger = logger
     }
 
@@ -37,16 +39,20 @@ public struct MediaLibrary: Sendable {
 
     /// Checks, before any byte is received, that an upload of `length` bytes could be taken
     /// (a resumable upload announces its length; a plain one may say it in `Content-Length`).
-    public func admit(length: Int64, by caller: Caller) async throws {
+    /// `reserved` is what the user's unfinished resumable uploads on this node announced.
+    public func admit(length: Int64, reserved: Int64 = 0, by caller: Caller) async throws {
         if length > limits.largestUpload {
             throw ChatError(.tooLarge, "an upload is at most \(limits.largestUpload) bytes")
         }
-        try await requireQuota(for: length, by: caller.userId)
+        try await requireQuota(for: length + reserved, by: caller.userId)
     }
 
     /// Takes a received upload: sniffs its type, checks the limits, processes it, stores it
     /// (once for identical bytes) and returns what was stored. The spooled file is left to the caller.
-    public func accept(_ upload: SpooledUpload, declaredType: String?, name: String?, by caller: Caller) async throws -> MediaInfo {
+    /// `address` is the client's, for the processing budget (nil: the user's budget alone).
+    public func accept(
+        _ upload: SpooledUpload, declaredType: String?, name: String?, by caller: Caller, from address: String? = nil
+    ) async throws -> MediaInfo {
         let started = monotonicNanoseconds()
         if upload.size == 0 { throw ChatError.badRequest("the upload is empty") }
         let name = try Self.fileName(name)
@@ -64,7 +70,7 @@ public struct MediaLibrary: Sendable {
         let now = clock.now()
         var record = try await reused(upload, kind: type.kind)
         if record == nil {
-            record = try await processed(upload, type: type, id: id)
+            record = try await processed(upload, type: type, id: id, budgetKeys: ["user:" + caller.userId] + (address.map { ["address:" + $0] } ?? []))
         }
         guard var media = record else { throw ChatError.internalFailure }
         media.id = id
@@ -92,7 +98,7 @@ public struct MediaLibrary: Sendable {
     }
 
     /// Processes an upload and stores its blobs.
-    private func processed(_ upload: SpooledUpload, type: MediaType, id: String) async throws -> MediaRecord {
+    private func processed(_ upload: SpooledUpload, type: MediaType, id: String, budgetKeys: [String]) async throws -> MediaRecord {
         let directory = workDirectory + "/" + id
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -100,9 +106,16 @@ public struct MediaLibrary: Sendable {
         if type.kind == .file {
             result = ProcessedMedia(mimeType: type.mimeType)
         } else {
+            try budget.admit(budgetKeys, now: clock.now())
             let processor = self.processor
             let limits = self.limits
-            result = try await slots.run { try await processor.process(upload.path, as: type, in: directory, limits: limits) }
+            let budget = self.budget
+            let clock = self.clock
+            result = try await slots.run {
+                let started = monotonicNanoseconds()
+                defer { budget.charge(budgetKeys, milliseconds: Double(monotonicNanoseconds() - started) / 1e6, now: clock.now()) }
+                return try await processor.process(upload.path, as: type, in: directory, limits: limits)
+            }
         }
         let original: MediaBlobRef
         if let file = result.original {
@@ -249,7 +262,7 @@ public struct MediaLibrary: Sendable {
 
     /// The upload's file name: its last path component, of at most 255 characters, free of
     /// control, invisible and text-direction characters; nil when none was given.
-    static func fileName(_ name: String?) throws -> String? {
+    public static func fileName(_ name: String?) throws -> String? {
         guard let name, !name.isEmpty else { return nil }
         let last = name.split(whereSeparator: { $0 == "/" || $0 == "\\" }).last.map(String.init) ?? ""
         if last.isEmpty || last == "." || last == ".." { throw ChatError.badRequest("'name' must be a file name") }

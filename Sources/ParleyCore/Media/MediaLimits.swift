@@ -18,6 +18,10 @@ public struct MediaLimits: Sendable, Equatable {
     public var processingTimeoutSeconds: Double = 30
     /// Uploads processed at once on this node (images and video are CPU-bound).
     public var concurrentProcessing: Int = 2
+    /// Processing time per user and per client address: ms earned per second, and the most saved
+    /// up (a user sharing 50 photos at once spends the burst; an abuser waits).
+    public var processingMsPerSecond: Double = 500
+    public var processingBurstMs: Double = 120_000
 
     public init() {}
 

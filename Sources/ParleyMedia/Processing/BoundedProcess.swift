@@ -16,11 +16,24 @@ enum BoundedProcess {
         var timedOut: Bool
     }
 
-    /// Runs `executable` with `arguments` and a minimal environment (plus `environment`).
+    /// The most address space a tool may map: a picture at the pixel limit decodes in a few
+    /// hundred MiB; a file that would take more is refused by the kernel, not the node's memory.
+    static let memoryLimit: Int64 = 2 << 30
+
+    /// `prlimit` (util-linux) sets the limits and becomes the tool, so the deadline's kill reaches it.
+    static let limiter = locate("prlimit")
+
+    /// Runs `executable` with `arguments` and a minimal environment (plus `environment`), under
+    /// the memory limit and a CPU-time limit a little past `timeout` when `prlimit` is there.
     static func run(_ executable: String, _ arguments: [String], timeout: Double, environment: [String: String] = [:]) async throws -> Outcome {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
+        if let limiter {
+            process.executableURL = URL(fileURLWithPath: limiter)
+            process.arguments = ["--as=\(memoryLimit)", "--cpu=\(Int(timeout) + 5)", "--", executable] + arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: executable)
+            process.arguments = arguments
+        }
         var env = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "LC_ALL": "C"]
         env.merge(environment) { _, new in new }
         process.environment = env

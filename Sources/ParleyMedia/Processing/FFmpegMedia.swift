@@ -44,7 +44,7 @@ struct FFmpegMedia: Sendable {
         }
         var result = ProcessedMedia(mimeType: type.mimeType, durationMs: facts.durationMs)
         guard type.kind == .video, let width = facts.width, let height = facts.height, width > 0, height > 0 else { return result }
-        if Int64(width) * Int64(height) > limits.maxPixels {
+        if max(Int64(width) * Int64(height), facts.largestPixels) > limits.maxPixels {
             throw ChatError(.tooLarge, "the video is \(width)×\(height) pixels; at most \(limits.maxPixels) are decoded")
         }
         result.width = width
@@ -53,7 +53,8 @@ struct FFmpegMedia: Sendable {
         let frame = try await BoundedProcess.run(
             ffmpeg,
             ["-v", "error", "-nostdin", "-y"] + Self.inputOptions
-                + ["-f", demuxer, "-i", "file:" + path, "-frames:v", "1",
+                + ["-threads", "1", "-max_pixels", String(limits.maxPixels), "-f", demuxer, "-i", "file:" + path,
+                   "-map", "0:v:0", "-frames:v", "1",
                    "-vf", "scale=w='min(320,iw)':h='min(320,ih)':force_original_aspect_ratio=decrease", "-q:v", "4", poster],
             timeout: limits.processingTimeoutSeconds)
         // A video without a decodable first frame is still a video; it just has no poster.
@@ -70,6 +71,7 @@ struct FFmpegMedia: Sendable {
         var durationMs: Int64?
         var width: Int?
         var height: Int?
+        var largestPixels: Int64 = 0
     }
 
     /// What `ffprobe -of json` said: the container's duration and the first video stream's size.
@@ -82,10 +84,13 @@ struct FFmpegMedia: Sendable {
             facts.durationMs = Int64((seconds * 1000).rounded())
         }
         let streams = object["streams"] as? [[String: Any]] ?? []
-        if let video = streams.first(where: { $0["codec_type"] as? String == "video" }) {
+        let videos = streams.filter { $0["codec_type"] as? String == "video" }
+        if let video = videos.first {
             facts.width = video["width"] as? Int
             facts.height = video["height"] as? Int
         }
+        // The pixel limit holds for every picture in the file, not the first one listed.
+        facts.largestPixels = videos.map { Int64($0["width"] as? Int ?? 0) * Int64($0["height"] as? Int ?? 0) }.max() ?? 0
         if streams.isEmpty { return nil }
         return facts
     }

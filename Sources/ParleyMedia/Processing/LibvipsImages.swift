@@ -32,11 +32,19 @@ struct LibvipsImages: Sendable {
             throw ChatError(.tooLarge, "the image is \(header.width)×\(header.height) pixels; at most \(limits.maxPixels) are decoded")
         }
 
-        // GIFs carry no EXIF: stored as sent, so animations stay animated.
         var original: DerivedFile?
         var source = path
         var mimeType = type.mimeType
-        if type.mimeType != "image/gif" {
+        if type.mimeType == "image/gif" {
+            // Rewritten without its comments and application data, not re-encoded: animations stay.
+            let output = "\(directory)/original.gif"
+            guard let bytes = FileManager.default.contents(atPath: path),
+                let stripped = try? GIFMetadata.strip([UInt8](bytes)),
+                FileManager.default.createFile(atPath: output, contents: Data(stripped))
+            else { throw Self.undecodable(type) }
+            original = DerivedFile(path: output, mimeType: "image/gif", width: header.width, height: header.height)
+            source = output
+        } else {
             let (ext, options, storedType) = Self.originalFormat(for: type.mimeType)
             let output = "\(directory)/original.\(ext)"
             try await run(vips, ["autorot", path, "\(output)[\(options)]"], limits: limits, type: type)

@@ -61,6 +61,11 @@ public actor ResumableUploads {
         return (upload, upload.mediaId == nil ? offset(of: id) : upload.length)
     }
 
+    /// What the user's unfinished uploads on this node announced, in bytes.
+    public func reserved(by ownerId: String) -> Int64 {
+        unfinished[ownerId, default: [:]].values.reduce(0, +)
+    }
+
     /// Takes the upload for one append; false when another append holds it.
     public func begin(_ id: String) -> Bool {
         busy.insert(id).inserted

@@ -36,9 +36,21 @@ public struct DiskMediaStorage: MediaStorage {
             if link(source, temporary) != 0 {
                 try FileManager.default.copyItem(atPath: source, toPath: temporary)
             }
+            // On disk before the record that names it commits: a crash must not leave a
+            // record without its bytes.
+            let file = open(temporary, O_RDONLY | O_CLOEXEC)
+            if file >= 0 {
+                fsync(file)
+                close(file)
+            }
             guard rename(temporary, target) == 0 else {
                 unlink(temporary)
                 throw CocoaError(.fileWriteUnknown)
+            }
+            let folder = open(directory, O_RDONLY | O_CLOEXEC)
+            if folder >= 0 {
+                fsync(folder)
+                close(folder)
             }
         }
     }

@@ -100,7 +100,8 @@ extension PostgresStore {
             try await db.sql.run(
                 """
                 INSERT INTO media_refs (media_id, conversation_id, message_id)
-                SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) ON CONFLICT DO NOTHING
+                SELECT u.m, u.c, u.msg FROM unnest($1::text[], $2::text[], $3::text[]) AS u(m, c, msg)
+                WHERE EXISTS (SELECT 1 FROM media WHERE id = u.m) ON CONFLICT DO NOTHING
                 """,
                 [.texts(mediaIds), .texts(refConversations), .texts(refMessages)])
         }

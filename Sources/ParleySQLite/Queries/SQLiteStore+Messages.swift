@@ -75,9 +75,13 @@ extension SQLiteStore {
             }
             for task in message.tasks { try Self.insert(task, into: db) }
             for mediaId in Set(message.mediaIds) {
+                // Only media that is still there: a send racing the collector refers to nothing.
                 try db.run(
-                    "INSERT OR IGNORE INTO media_refs (media_id, conversation_id, message_id) VALUES (?, ?, ?)",
-                    [.text(mediaId), .text(conversationId), .text(record.messageId)])
+                    """
+                    INSERT OR IGNORE INTO media_refs (media_id, conversation_id, message_id)
+                    SELECT id, ?, ? FROM media WHERE id = ?
+                    """,
+                    [.text(conversationId), .text(record.messageId), .text(mediaId)])
             }
             // The sender has seen their own message, and everything before it.
             let readBefore = try db.first(

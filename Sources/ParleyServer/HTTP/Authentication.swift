@@ -28,7 +28,12 @@ struct Authentication: RouterMiddleware {
     /// no-referrer`, so the URL does not travel on.
     static func takesQueryToken(_ path: String) -> Bool {
         if path == "/v1/ws" { return true }
-        return path.hasPrefix("/v1/media/m_")
+        let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+        // "", "v1", "media", id[, "thumbnail" | "display"]
+        guard parts.count == 4 || parts.count == 5, parts[0].isEmpty, parts[1] == "v1", parts[2] == "media",
+            MediaLibrary.isMediaId(String(parts[3]))
+        else { return false }
+        return parts.count == 4 || parts[4] == "thumbnail" || parts[4] == "display"
     }
 
     /// The bearer token of an `Authorization` header; without the header, `access_token`

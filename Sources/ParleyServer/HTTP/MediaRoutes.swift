@@ -10,13 +10,17 @@ import ParleyProtocol
 struct MediaRoutes {
     let media: NodeMedia
     let gateway: Gateway
+    let addresses: ClientAddress
 
     func add(to router: RouterGroup<ParleyRequestContext>) {
         router.post("media") { request, context in
             let caller = try context.requireCaller()
             try gateway.admit(caller, to: gateway.userLimits)
-            let info = try await media.slots.run(for: caller.userId) {
-                try await receive(request, declaredType: request.headers[.contentType], name: Self.formValue("name", in: request.uri.query), by: caller)
+            let address = addresses.of(request, context: context)
+            let info = try await media.slots.run(for: caller.userId, from: address) {
+                try await receive(
+                    request, context: context, declaredType: request.headers[.contentType],
+                    name: Self.formValue("name", in: request.uri.query), by: caller, from: address)
             }
             return MediaHeaders.apply(to: JSONBody.response(info, status: .created))
         }
@@ -28,17 +32,24 @@ struct MediaRoutes {
     }
 
     /// Receives a body and hands it to the library; the received file goes either way.
-    func receive(_ request: Request, declaredType: String?, name: String?, by caller: Caller) async throws -> MediaInfo {
+    func receive(
+        _ request: Request, context: ParleyRequestContext, declaredType: String?, name: String?, by caller: Caller, from address: String?
+    ) async throws -> MediaInfo {
         let library = media.library
-        if let length = request.headers[.contentLength].flatMap({ Int64($0) }) { try await library.admit(length: length, by: caller) }
+        // Checked before a byte is read: the name, and the size when the client says it.
+        let name = try MediaLibrary.fileName(name)
+        let reserved = await media.uploads.reserved(by: caller.userId)
+        try await library.admit(length: request.headers[.contentLength].flatMap { Int64($0) } ?? 0, reserved: reserved, by: caller)
         let declared = declaredType.map { String($0.split(separator: ";").first ?? "").trimmingCharacters(in: .whitespaces) }
         let limits = library.limits
-        let upload = try await media.intake.receive(request.body) { head in
-            let type = try MediaType.classify(head, declared: declared)
-            return limits.maxBytes[type.kind] ?? limits.largestUpload
+        let upload = try await SlowUploadGuard.run(request.body, cutOff: { [channel = context.channel] in channel.close(promise: nil) }) { body in
+            try await media.intake.receive(body) { head in
+                let type = try MediaType.classify(head, declared: declared)
+                return limits.maxBytes[type.kind] ?? limits.largestUpload
+            }
         }
         defer { try? FileManager.default.removeItem(atPath: upload.path) }
-        return try await library.accept(upload, declaredType: declared, name: name, by: caller)
+        return try await library.accept(upload, declaredType: declared, name: name, by: caller, from: address)
     }
 
     func download(_ request: Request, context: ParleyRequestContext, variant: MediaLibrary.Variant, body: Bool) async throws -> Response {

@@ -12,6 +12,7 @@ import ParleyProtocol
 struct ResumableUploadRoutes {
     let media: NodeMedia
     let gateway: Gateway
+    let addresses: ClientAddress
 
     static let version = "1.0.0"
     static let extensions = "creation,creation-with-upload,expiration,termination"
@@ -77,6 +78,8 @@ struct ResumableUploadRoutes {
         let library = media.library
         try await library.admit(length: length, by: caller)
         let metadata = try TusMetadata.parse(request.headers[TusField.metadata])
+        // The name is checked now, not after the last of 100 MiB arrived.
+        _ = try MediaLibrary.fileName(metadata["filename"] ?? metadata["name"])
         let now = library.clock.now()
         let expires = now + library.limits.uploadExpirySeconds * 1000
         let upload = try await media.uploads.create(
@@ -87,7 +90,7 @@ struct ResumableUploadRoutes {
         var offset: Int64 = 0
         // creation-with-upload: the first bytes in the creating request itself.
         if request.headers[.contentType] == "application/offset+octet-stream" {
-            let appended = try await write(request, to: upload, at: 0, caller: caller)
+            let appended = try await write(request, context: context, to: upload, at: 0, caller: caller)
             offset = appended.offset
             if let mediaId = appended.mediaId { headers[TusField.mediaId] = mediaId }
         }
@@ -115,7 +118,7 @@ struct ResumableUploadRoutes {
             throw ChatError.badRequest("'Upload-Offset' must be the offset the bytes start at")
         }
         guard offset == current else { throw ChatError(.conflict, "the upload is at offset \(current), not \(offset)") }
-        let appended = try await write(request, to: upload, at: offset, caller: caller)
+        let appended = try await write(request, context: context, to: upload, at: offset, caller: caller)
         var headers: HTTPFields = [TusField.offset: String(appended.offset), TusField.expires: Self.httpDate(upload.expiresAt)]
         if let mediaId = appended.mediaId { headers[TusField.mediaId] = mediaId }
         return Response(status: .noContent, headers: headers)
@@ -132,16 +135,23 @@ struct ResumableUploadRoutes {
     /// Appends the request's bytes; when they complete the upload, stores the media. Bytes
     /// received before the connection dropped stay, and `HEAD` reports them.
     private func write(
-        _ request: Request, to upload: ResumableUploads.Upload, at offset: Int64, caller: Caller
+        _ request: Request, context: ParleyRequestContext, to upload: ResumableUploads.Upload, at offset: Int64, caller: Caller
     ) async throws -> (offset: Int64, mediaId: String?) {
         let uploads = media.uploads
         guard upload.mediaId == nil else { throw ChatError(.conflict, "the upload is finished") }
         guard await uploads.begin(upload.id) else { throw Busy() }
+        let address = addresses.of(request, context: context)
         do {
-            let outcome = try await media.slots.run(for: caller.userId) { () async throws -> (Int64, String?) in
-                let received = try await uploads.append(request.body, to: upload, at: offset)
+            // The offset again, now that this request holds the upload: another PATCH may have
+            // ended between the check and the lock.
+            guard let (_, current) = await uploads.upload(upload.id, ownerId: caller.userId, now: media.library.clock.now()), current == offset
+            else { throw ChatError(.conflict, "the upload moved on; HEAD it for its offset") }
+            let outcome = try await media.slots.run(for: caller.userId, from: address) { () async throws -> (Int64, String?) in
+                let received = try await SlowUploadGuard.run(request.body, cutOff: { [channel = context.channel] in channel.close(promise: nil) }) { body in
+                    try await uploads.append(body, to: upload, at: offset)
+                }
                 var mediaId: String?
-                if received == upload.length { mediaId = try await finish(upload, caller: caller) }
+                if received == upload.length { mediaId = try await finish(upload, caller: caller, from: address) }
                 return (received, mediaId)
             }
             await uploads.end(upload.id)
@@ -153,11 +163,11 @@ struct ResumableUploadRoutes {
     }
 
     /// The last byte is in: the upload becomes media, as `POST /v1/media` would make it.
-    private func finish(_ upload: ResumableUploads.Upload, caller: Caller) async throws -> String {
+    private func finish(_ upload: ResumableUploads.Upload, caller: Caller, from address: String?) async throws -> String {
         let uploads = media.uploads
         do {
             let spooled = try await MediaIntake.inspect(uploads.partPath(upload.id))
-            let info = try await media.library.accept(spooled, declaredType: upload.type, name: upload.name, by: caller)
+            let info = try await media.library.accept(spooled, declaredType: upload.type, name: upload.name, by: caller, from: address)
             try await uploads.finish(upload.id, mediaId: info.mediaId)
             return info.mediaId
         } catch let error as ChatError where error.code != .internal && error.code != .unavailable {

@@ -23,7 +23,7 @@ struct Routes {
         }
 
         ObservabilityRoutes(chat: chat, gateway: gateway, tasks: tasks, media: media.library).add(to: router)
-        ResumableUploadRoutes(media: media, gateway: gateway).addDiscovery(to: router)
+        ResumableUploadRoutes(media: media, gateway: gateway, addresses: addresses).addDiscovery(to: router)
         if let token = gateway.configuration.adminToken {
             AdminRoutes(chat: chat, accounts: accounts, gateway: gateway, tasks: tasks, token: token).add(to: router)
         }
@@ -129,8 +129,8 @@ struct Routes {
 
         MessageRoutes(chat: chat, gateway: gateway).add(to: authenticated)
         PushRoutes(chat: chat, gateway: gateway).add(to: authenticated)
-        MediaRoutes(media: media, gateway: gateway).add(to: authenticated)
-        ResumableUploadRoutes(media: media, gateway: gateway).add(to: authenticated)
+        MediaRoutes(media: media, gateway: gateway, addresses: addresses).add(to: authenticated)
+        ResumableUploadRoutes(media: media, gateway: gateway, addresses: addresses).add(to: authenticated)
         FriendRoutes(chat: chat, presence: presence, gateway: gateway).add(to: authenticated)
         GroupRoutes(chat: chat).add(to: authenticated)
 

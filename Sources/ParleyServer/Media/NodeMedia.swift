@@ -18,7 +18,7 @@ struct NodeMedia: Sendable {
     /// Sets up the directories (and the bucket) configured.
     static func open(
         _ configuration: MediaConfiguration, dataDirectory: String, store: any Store, metrics: MediaMetrics, client: HTTPClient?,
-        logger: Logger
+        clustered: Bool, logger: Logger
     ) async throws -> NodeMedia {
         let root = configuration.directory ?? dataDirectory + "/media"
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
@@ -29,6 +29,9 @@ struct NodeMedia: Sendable {
             storage = bucket
         } else {
             storage = try DiskMediaStorage(root: root)
+            if clustered {
+                logger.warning("a cluster node keeps media on its own disk: other nodes cannot serve it (set --s3-endpoint and the rest)")
+            }
         }
         let processor = ToolProcessor()
         let tools = processor.capabilities

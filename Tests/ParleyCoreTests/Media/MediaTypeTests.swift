@@ -58,3 +58,17 @@ struct MediaTypeTests {
         #expect(!MediaLibrary.isMediaId("../../etc/passwd"))
     }
 }
+
+@Suite("Media processing budget")
+struct ProcessingBudgetTests {
+    @Test func whatWasSpentMustBeEarnedBack() throws {
+        let budget = ProcessingBudget(rate: 0.5, burst: 10_000)
+        try budget.admit(["user:a"], now: 0)
+        budget.charge(["user:a", "address:x"], milliseconds: 14_000, now: 0)
+        // 4 s in debt: 8 s of wall time earn it back, at half a millisecond per millisecond.
+        #expect(throws: ChatError.self) { try budget.admit(["user:a"], now: 7_000) }
+        #expect(throws: ChatError.self) { try budget.admit(["user:b", "address:x"], now: 7_000) }
+        try budget.admit(["user:b"], now: 7_000)
+        try budget.admit(["user:a"], now: 8_100)
+    }
+}

@@ -16,7 +16,12 @@ struct ToolProcessorTests {
         let source = directory + "/wide.png"
         let made = try await BoundedProcess.run(vips.vips, ["black", source, "2500", "1000"], timeout: 30)
         #expect(made.status == 0, "\(made.errors)")
-        let result = try await ToolProcessor().process(
+        // Prepared as a node prepares it: libvips offered its HEIF module alone.
+        let processor = await ToolProcessor.prepared(in: directory)
+        if FileManager.default.fileExists(atPath: "/usr/lib/x86_64-linux-gnu/vips-modules-8.14/vips-heif.so") {
+            #expect(processor.images?.environment["VIPSHOME"] != nil)
+        }
+        let result = try await processor.process(
             source, as: MediaType(mimeType: "image/png", kind: .image), in: directory, limits: MediaLimits())
         #expect(result.width == 2500 && result.height == 1000 && result.mimeType == "image/png")
         #expect(result.thumbnail?.width == 320 && result.thumbnail?.height == 128 && result.thumbnail?.mimeType == "image/webp")

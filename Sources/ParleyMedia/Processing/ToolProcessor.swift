@@ -3,7 +3,7 @@ import ParleyCore
 /// The node's `MediaProcessor`: libvips for images, ffmpeg for video and audio, each used
 /// when installed (`capabilities` says which; `/readyz` reports it).
 public struct ToolProcessor: MediaProcessor {
-    let images: LibvipsImages?
+    var images: LibvipsImages?
     let video: FFmpegMedia?
 
     /// Finds the tools on `PATH`.
@@ -11,6 +11,15 @@ public struct ToolProcessor: MediaProcessor {
         images = LibvipsImages()
         video = FFmpegMedia()
     }
+
+    /// Finds the tools and prepares them to start fast, with what they need kept in `directory`.
+    public static func prepared(in directory: String) async -> ToolProcessor {
+        var processor = ToolProcessor()
+        await processor.images?.loadOnlyHEIF(in: directory)
+        return processor
+    }
+
+
 
     public var capabilities: MediaCapabilities { MediaCapabilities(images: images != nil, video: video != nil) }
 

@@ -33,7 +33,7 @@ struct NodeMedia: Sendable {
                 logger.warning("a cluster node keeps media on its own disk: other nodes cannot serve it (set --s3-endpoint and the rest)")
             }
         }
-        let processor = ToolProcessor()
+        let processor = await ToolProcessor.prepared(in: root)
         let tools = processor.capabilities
         if !tools.images { logger.warning("libvips' tools (vips, vipsheader, vipsthumbnail) are not installed: image uploads are refused") }
         if !tools.video { logger.warning("ffprobe/ffmpeg are not installed: video and audio are stored without durations or posters") }

@@ -200,6 +200,9 @@ public protocol Store: Sendable {
     func collectMedia(unreferencedBefore: Int64, untouchedBefore: Int64, at: Int64, limit: Int) async throws -> MediaCollection
     /// Forgets doomed blobs whose bytes are gone.
     func forgetMediaBlobs(keys: [String]) async throws
+    /// Removes an upload at once, with every message's reference to it (an operator's
+    /// takedown); its bytes go with the collector's next pass. False when there was none.
+    func removeMedia(id: String) async throws -> Bool
 
     // MARK: Tasks (the durable work queue of a node without NATS)
 

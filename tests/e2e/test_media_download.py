@@ -295,3 +295,27 @@ def test_an_audio_message_gets_its_duration(node):
     assert content["url"] == sound["url"] and content["size"] == sound["size"]
     assert 0.9 <= content["duration"] <= 1.1, content
     assert can_read(bob, sound["mediaId"])
+
+
+def test_usage_shows_what_counts_against_the_quota(node):
+    alice = node.register()
+    assert alice.ok("GET", "/v1/media/usage") == {"usedBytes": 0, "quotaBytes": 1 << 30}
+    data = random_bytes(12_345, "usage")
+    upload_ok(alice, data, "application/octet-stream")
+    assert alice.ok("GET", "/v1/media/usage")["usedBytes"] == len(data)
+
+
+def test_an_operator_takes_media_down_for_everyone():
+    admin = "admin-token-for-media-tests-0123456789"
+    server = Server("--admin-token", admin, *FAST_REGISTRATION).start()
+    try:
+        alice, bob = server.register(), server.register()
+        info = upload_ok(alice, png(64, 48), "image/png")
+        send_media_ok(alice, bob, "image", info["mediaId"])
+        assert can_read(bob, info["mediaId"])
+        assert server.call("DELETE", f"/v1/admin/media/{info['mediaId']}", token=bob.token).status_code == 401
+        assert server.call("DELETE", f"/v1/admin/media/{info['mediaId']}", token=admin).status_code == 200
+        assert not can_read(bob, info["mediaId"]) and not can_read(alice, info["mediaId"])
+        assert server.call("DELETE", f"/v1/admin/media/{info['mediaId']}", token=admin).status_code == 404
+    finally:
+        server.cleanup()

@@ -196,6 +196,18 @@ public struct MediaLibrary: Sendable {
         return try await storage.read(key: blob.key, range: range)
     }
 
+    /// What the user's uploads hold against their quota.
+    public func usage(of userId: String) async throws -> MediaUsage {
+        MediaUsage(usedBytes: try await store.mediaUsage(ownerId: userId), quotaBytes: limits.quota)
+    }
+
+    /// An operator's takedown: the media goes for everyone at once (downloads answer `404`,
+    /// messages keep their content but lose the file), its bytes with the collector's next pass.
+    public func takeDown(_ mediaId: String) async throws {
+        guard Self.isMediaId(mediaId), try await store.removeMedia(id: mediaId) else { throw ChatError.notFound("media not found") }
+        logger.notice("media taken down", metadata: ["mediaId": "\(mediaId)"])
+    }
+
     // MARK: Collection
 
     /// One pass of the collector: uploads no message references past their grace go, then the

@@ -102,4 +102,11 @@ extension PostgresStore {
             try await db.sql.run("DELETE FROM media_blobs WHERE key = ANY($1) AND doomed_at IS NOT NULL", [.texts(keys)])
         }
     }
+
+    public func removeMedia(id: String) async throws -> Bool {
+        try await write { db in
+            try await db.sql.run("DELETE FROM media_refs WHERE media_id = $1", [.text(id)])
+            return try await db.sql.all("DELETE FROM media WHERE id = $1 RETURNING id", [.text(id)], { try $0.text(0) }).count > 0
+        }
+    }
 }

@@ -57,3 +57,15 @@ public struct MediaVariantInfo: Codable, Sendable, Equatable {
         self.mimeType = mimeType
     }
 }
+
+/// `GET /v1/media/usage`: what a user's uploads hold against their quota.
+public struct MediaUsage: Codable, Sendable, Equatable {
+    /// Bytes (as uploaded) of the user's media.
+    public var usedBytes: Int64
+    public var quotaBytes: Int64
+
+    public init(usedBytes: Int64, quotaBytes: Int64) {
+        self.usedBytes = usedBytes
+        self.quotaBytes = quotaBytes
+    }
+}

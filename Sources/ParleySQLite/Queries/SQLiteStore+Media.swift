@@ -97,4 +97,12 @@ extension SQLiteStore {
             for key in keys { try db.run("DELETE FROM media_blobs WHERE key = ? AND doomed_at IS NOT NULL", [.text(key)]) }
         }
     }
+
+    public func removeMedia(id: String) async throws -> Bool {
+        try await write { db in
+            try db.run("DELETE FROM media_refs WHERE media_id = ?", [.text(id)])
+            try db.run("DELETE FROM media WHERE id = ?", [.text(id)])
+            return db.changes > 0
+        }
+    }
 }

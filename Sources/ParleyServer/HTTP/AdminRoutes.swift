@@ -12,6 +12,7 @@ struct AdminRoutes {
     let accounts: Accounts
     let gateway: Gateway
     let tasks: any TaskQueue
+    let media: MediaLibrary
     let token: String
 
     func add(to router: Router<ParleyRequestContext>) {
@@ -50,6 +51,10 @@ struct AdminRoutes {
         admin.get("push/log") { request, _ in
             let userId = request.uri.queryParameters.get("userId").flatMap { $0.isEmpty ? nil : $0 }
             return JSONBody.response(try await chat.pushLog(userId: userId, limit: try PushRoutes.limit(request)))
+        }
+        admin.delete("media/:mediaId") { _, context in
+            try await media.takeDown(try context.parameters.require("mediaId"))
+            return Routes.ok
         }
         admin.post("rules/reload") { _, _ in
             do {

@@ -24,6 +24,9 @@ struct MediaRoutes {
             }
             return MediaHeaders.apply(to: JSONBody.response(info, status: .created))
         }
+        router.get("media/usage") { _, context in
+            JSONBody.response(try await media.library.usage(of: try context.requireCaller().userId))
+        }
         for variant in [MediaLibrary.Variant.original, .thumbnail, .display] {
             let path = variant == .original ? "media/:mediaId" : "media/:mediaId/\(variant.rawValue)"
             router.get(RouterPath(path)) { request, context in try await download(request, context: context, variant: variant, body: true) }

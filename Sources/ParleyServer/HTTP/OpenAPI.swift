@@ -127,6 +127,7 @@ enum OpenAPI {
         Operation(method: "get", path: "/v1/search/users", summary: "Search users", query: [("q", string)]),
         Operation(method: "get", path: "/v1/search/groups", summary: "Search groups", query: [("q", string)]),
         Operation(method: "post", path: "/v1/media", summary: "Upload a file (the body is its bytes)", query: [("name", string)], binary: true),
+        Operation(method: "get", path: "/v1/media/usage", summary: "This user's media against their quota"),
         Operation(method: "get", path: "/v1/media/{mediaId}", summary: "Download media (Range, If-None-Match; also ?access_token=)"),
         Operation(method: "get", path: "/v1/media/{mediaId}/thumbnail", summary: "An image's or video's thumbnail"),
         Operation(method: "get", path: "/v1/media/{mediaId}/display", summary: "A large image's 1920 px version"),

@@ -25,7 +25,7 @@ struct Routes {
         ObservabilityRoutes(chat: chat, gateway: gateway, tasks: tasks, media: media.library).add(to: router)
         ResumableUploadRoutes(media: media, gateway: gateway, addresses: addresses).addDiscovery(to: router)
         if let token = gateway.configuration.adminToken {
-            AdminRoutes(chat: chat, accounts: accounts, gateway: gateway, tasks: tasks, token: token).add(to: router)
+            AdminRoutes(chat: chat, accounts: accounts, gateway: gateway, tasks: tasks, media: media.library, token: token).add(to: router)
         }
 
         let auth = router.group("v1/auth")

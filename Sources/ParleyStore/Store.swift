@@ -186,6 +186,7 @@ public protocol Store: Sendable {
     /// Saves an upload if its owner's uploads, this one included, stay within `quota` bytes
     /// (checked in the transaction: concurrent uploads cannot pass it together); false if not.
     func saveMedia(_ media: MediaRecord, quota: Int64) async throws -> Bool
+    /// An upload by id; nil when there is none (or it was collected or taken down).
     func media(id: String) async throws -> MediaRecord?
     /// The newest upload of the same bytes (by the SHA-256 of the bytes as uploaded).
     func media(sourceSha256: String) async throws -> MediaRecord?

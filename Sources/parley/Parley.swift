@@ -267,7 +267,6 @@ struct Serve: AsyncParsableCommand {
         }
     }
 
-    /// A duration flag's value, if it is in range; every later product of it then fits.
     /// A byte size flag (`65536`, `64KiB`, `10MiB`, `1GiB`).
     private func byteSize(_ text: String, _ name: String) throws -> Int64 {
         guard let value = MediaLimits.byteSize(text) else {
@@ -289,6 +288,7 @@ struct Serve: AsyncParsableCommand {
         return number * unit
     }
 
+    /// A duration flag's value, if it is in range; every later product of it then fits.
     private func seconds(_ value: Int, _ flag: String, _ range: ClosedRange<Int>) throws -> Int {
         guard range.contains(value) else {
             throw ValidationError("--\(flag) must be \(range.lowerBound)…\(range.upperBound) seconds (got \(value))")

@@ -40,4 +40,15 @@ struct GIFMetadataTests {
         #expect(facts.width == 16 && facts.height == 16 && facts.durationMs == 1_500)
         #expect(facts.largestPixels == 144_000_000)
     }
+
+    @Test func aPortraitPhoneVideoReportsItsTurnedSize() throws {
+        let json = """
+            {"streams": [{"codec_type": "video", "width": 1920, "height": 1080, "side_data_list": [{"rotation": -90}]}],
+             "format": {"duration": "3.0"}}
+            """
+        let facts = try #require(FFmpegMedia.facts(json))
+        #expect(facts.width == 1080 && facts.height == 1920)
+        let tagged = try #require(FFmpegMedia.facts(#"{"streams": [{"codec_type": "video", "width": 640, "height": 480, "tags": {"rotate": "270"}}]}"#))
+        #expect(tagged.width == 480 && tagged.height == 640)
+    }
 }

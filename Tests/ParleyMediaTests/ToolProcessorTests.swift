@@ -34,12 +34,14 @@ struct ToolProcessorTests {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let vips = try #require(LibvipsImages(), "libvips-tools must be installed")
         let source = directory + "/big.png"
-        _ = try await BoundedProcess.run(vips.vips, ["black", source, "3000", "3000"], timeout: 30)
+        let made = try await BoundedProcess.run(vips.vips, ["black", source, "3000", "3000"], timeout: 30)
+        #expect(made.status == 0, "\(made.errors)")
         var limits = MediaLimits()
         limits.maxPixels = 1_000_000
-        await #expect(throws: ChatError.self) {
+        let error = await #expect(throws: ChatError.self) {
             try await ToolProcessor().process(source, as: MediaType(mimeType: "image/png", kind: .image), in: directory, limits: limits)
         }
+        #expect(error?.code == .tooLarge)
         #expect(!FileManager.default.fileExists(atPath: directory + "/original.png"), "refused before anything decoded it")
     }
 

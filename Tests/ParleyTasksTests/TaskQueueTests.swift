@@ -195,20 +195,21 @@ struct TaskQueueTests {
         defer { server.remove() }
         try await server.ready()
         let js = try await jetStream(server)
-        // An ack wait of 4 s: progress goes every 1.3 s, so a loaded machine (the whole suite on
-        // two cores) delaying one by a second does not lose the run, as 2 s once did.
-        let queue = JetStreamTaskQueue(jetStream: js, policy: RetryPolicy(maxAttempts: 3), ackWait: .seconds(4), concurrency: 3, logger: quietLogger())
+        // An ack wait of 6 s: progress goes every 2 s. The whole suite on two cores has delayed
+        // the progress timer by more than 2.7 s (a 2 s and then a 4 s ack wait each lost the run
+        // once in a full run, never alone), so the margin is wide.
+        let queue = JetStreamTaskQueue(jetStream: js, policy: RetryPolicy(maxAttempts: 3), ackWait: .seconds(6), concurrency: 3, logger: quietLogger())
         try await queue.start()
         let log = RunLog()
         let worker = Task { await queue.work { task in
             log.record(task)
-            try? await Task.sleep(for: .milliseconds(9_000))  // more than two ack waits
+            try? await Task.sleep(for: .milliseconds(13_000))  // more than two ack waits
             return .done
         } }
         defer { worker.cancel() }
         try await queue.enqueue(WorkTask(id: "long", kind: "push", payload: "{}"))
         try await log.wait { $0.count == 1 }
-        let deadline = ContinuousClock.now + .seconds(20)
+        let deadline = ContinuousClock.now + .seconds(30)
         while queue.counts.completed < 1, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
         #expect(queue.counts.completed == 1)
         #expect(log.all.map(\.attempt) == [1], "two idle workers were asking all along")

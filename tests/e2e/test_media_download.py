@@ -225,8 +225,9 @@ def test_only_who_can_read_media_may_send_it(node):
     denied = send_media(dave, bob, "image", info["mediaId"])
     assert denied.status_code == 404 and denied.json()["error"]["code"] == "not_found", denied.text
     assert not can_read(bob, info["mediaId"])
-    unknown = send_media(alice, bob, "image", "m_" + "0" * 26)
-    assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "not_found", unknown.text
+    for unknown_id in ("m_" + "a" * 26, "m_" + "0" * 26):  # well-formed but unknown; not even of the shape
+        unknown = send_media(alice, bob, "image", unknown_id)
+        assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "not_found", unknown.text
     # Bob, who received it, may pass it on; Carol then reads it.
     send_media_ok(alice, bob, "image", info["mediaId"])
     send_media_ok(bob, carol, "image", info["mediaId"])

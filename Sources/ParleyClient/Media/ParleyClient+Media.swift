@@ -146,7 +146,7 @@ extension ParleyClient {
         }
     }
 
-    // MARK: Helpers
+    // MARK: Requests
 
     /// A file's size, read before the upload: the progress total, and tus's `Upload-Length`.
     private static func size(of file: URL) throws -> Int64 {

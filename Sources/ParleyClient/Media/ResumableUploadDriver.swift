@@ -137,7 +137,7 @@ struct ResumableUploadDriver: Sendable {
         }
     }
 
-    // MARK: Helpers
+    // MARK: Requests
 
     private func location(of machine: ResumableUpload) throws -> URL {
         guard let location = machine.location, let url = URL(string: location) else {

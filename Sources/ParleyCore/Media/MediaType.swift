@@ -72,10 +72,16 @@ public struct MediaType: Sendable, Equatable {
         if at(0, "fLaC") { return MediaType(mimeType: "audio/flac", kind: .audio) }
         if at(0, "#!AMR") { return MediaType(mimeType: "audio/amr", kind: .audio) }
         if at(0, "ID3") { return MediaType(mimeType: "audio/mpeg", kind: .audio) }
-        if head.count >= 2, head[0] == 0xFF {
-            // An MPEG audio frame (MP3) or an ADTS (AAC) header.
-            if head[1] & 0xF6 == 0xF0 { return MediaType(mimeType: "audio/aac", kind: .audio) }
-            if head[1] & 0xE0 == 0xE0 { return MediaType(mimeType: "audio/mpeg", kind: .audio) }
+        if head.count >= 3, head[0] == 0xFF {
+            // An ADTS (AAC) header: sync, MPEG-4 or -2, layer 0.
+            if head[1] == 0xF1 || head[1] == 0xF9 { return MediaType(mimeType: "audio/aac", kind: .audio) }
+            // An MPEG audio frame of layer II or III (MP3) with a real bitrate and sample rate:
+            // a UTF-16 text's byte-order mark (FF FE) must not pass for one.
+            let version = (head[1] >> 3) & 0x03, layer = (head[1] >> 1) & 0x03
+            let bitrate = head[2] >> 4, rate = (head[2] >> 2) & 0x03
+            if head[1] & 0xE0 == 0xE0, version != 1, layer == 1 || layer == 2, bitrate != 0, bitrate != 15, rate != 3 {
+                return MediaType(mimeType: "audio/mpeg", kind: .audio)
+            }
         }
         return nil
     }

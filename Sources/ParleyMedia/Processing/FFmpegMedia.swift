@@ -32,11 +32,11 @@ struct FFmpegMedia: Sendable {
 
     static let inputOptions = ["-protocol_whitelist", "file"]
 
-    func process(_ path: String, as type: MediaType, in directory: String, limits: MediaLimits, images: LibvipsImages?) async throws -> ProcessedMedia {
+    func process(_ path: String, as type: MediaType, in directory: String, limits: MediaLimits) async throws -> ProcessedMedia {
         guard let demuxer = Self.demuxer(for: type.mimeType) else { return ProcessedMedia(mimeType: type.mimeType) }
         let probe = try await BoundedProcess.run(
             ffprobe,
-            ["-v", "error"] + Self.inputOptions + ["-f", demuxer, "-show_entries", "format=duration:stream=codec_type,width,height",
+            ["-v", "error"] + Self.inputOptions + ["-f", demuxer, "-show_entries", "format=duration:stream=codec_type,width,height:stream_tags=rotate:stream_side_data=rotation",
              "-of", "json", "file:" + path],
             timeout: limits.processingTimeoutSeconds)
         guard probe.status == 0, let facts = Self.facts(probe.output) else {
@@ -88,6 +88,13 @@ struct FFmpegMedia: Sendable {
         if let video = videos.first {
             facts.width = video["width"] as? Int
             facts.height = video["height"] as? Int
+            // A phone's portrait video is stored landscape with a rotation to apply (ffmpeg
+            // applies it to the poster): the size shown is the turned one.
+            let sideRotation = (video["side_data_list"] as? [[String: Any]])?.compactMap { $0["rotation"] as? Int }.first
+            let tagRotation = ((video["tags"] as? [String: Any])?["rotate"] as? String).flatMap { Int($0) }
+            if let rotation = sideRotation ?? tagRotation, abs(rotation) % 180 == 90 {
+                (facts.width, facts.height) = (facts.height, facts.width)
+            }
         }
         // The pixel limit holds for every picture in the file, not the first one listed.
         facts.largestPixels = videos.map { Int64($0["width"] as? Int ?? 0) * Int64($0["height"] as? Int ?? 0) }.max() ?? 0

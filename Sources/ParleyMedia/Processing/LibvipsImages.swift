@@ -66,6 +66,7 @@ struct LibvipsImages: Sendable {
         if type.mimeType == "image/gif" {
             // Rewritten without its comments and application data, not re-encoded: animations stay.
             let output = "\(directory)/original.gif"
+            // In memory whole: a GIF is at most the image limit (`--media-max-image`, 10 MiB).
             guard let bytes = FileManager.default.contents(atPath: path),
                 let stripped = try? GIFMetadata.strip([UInt8](bytes)),
                 FileManager.default.createFile(atPath: output, contents: Data(stripped))
@@ -174,7 +175,10 @@ struct LibvipsImages: Sendable {
     private func run(_ tool: String, _ arguments: [String], limits: MediaLimits, type: MediaType) async throws {
         let outcome = try await BoundedProcess.run(tool, arguments, timeout: limits.processingTimeoutSeconds, environment: environment)
         if outcome.timedOut {
-            throw ChatError(.unsupportedMediaType, "the image took longer than \(Int(limits.processingTimeoutSeconds)) s to process")
+            // Under load a good photo can be slow too: a wait, not a refusal of the bytes.
+            throw ChatError(
+                .unavailable, "the image took longer than \(Int(limits.processingTimeoutSeconds)) s to process; retry later",
+                retryAfterMs: 10_000)
         }
         guard outcome.status == 0 else { throw Self.undecodable(type) }
     }

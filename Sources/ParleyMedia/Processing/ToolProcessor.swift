@@ -19,10 +19,11 @@ public struct ToolProcessor: MediaProcessor {
         return processor
     }
 
-
-
+    /// Images when libvips' tools are there; video when ffprobe and ffmpeg are.
     public var capabilities: MediaCapabilities { MediaCapabilities(images: images != nil, video: video != nil) }
 
+    /// Images through libvips; video and audio through ffmpeg when installed (kept as they are
+    /// otherwise); files untouched.
     public func process(_ path: String, as type: MediaType, in directory: String, limits: MediaLimits) async throws -> ProcessedMedia {
         switch type.kind {
         case .image:
@@ -31,7 +32,7 @@ public struct ToolProcessor: MediaProcessor {
         case .video, .audio:
             // Without ffmpeg the upload is kept as it is, without a duration or poster.
             guard let video else { return ProcessedMedia(mimeType: type.mimeType) }
-            return try await video.process(path, as: type, in: directory, limits: limits, images: images)
+            return try await video.process(path, as: type, in: directory, limits: limits)
         case .file:
             return ProcessedMedia(mimeType: type.mimeType)
         }

@@ -71,6 +71,7 @@ public actor ResumableUploads {
         busy.insert(id).inserted
     }
 
+    /// Gives the upload back after an append (or a takedown of it) is done with it.
     public func end(_ id: String) {
         busy.remove(id)
     }

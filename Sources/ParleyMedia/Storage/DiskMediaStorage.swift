@@ -34,7 +34,12 @@ public struct DiskMediaStorage: MediaStorage {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             let temporary = "\(target).\(UInt32.random(in: .min ... .max)).tmp"
             if link(source, temporary) != 0 {
-                try FileManager.default.copyItem(atPath: source, toPath: temporary)
+                do {
+                    try FileManager.default.copyItem(atPath: source, toPath: temporary)
+                } catch {
+                    unlink(temporary)
+                    throw error
+                }
             }
             // On disk before the record that names it commits: a crash must not leave a
             // record without its bytes.

@@ -87,7 +87,8 @@ extension PostgresStore {
         // The new messages' tasks, in the same transaction.
         let fresh = zip(messages, outcomes).filter { !$0.1.duplicate }.flatMap { $0.0.tasks }
         try await PostgresStore.insert(fresh, into: db.sql)
-        // And the media they reference.
+        // And the media they reference, share-locked: the collector's `SKIP LOCKED` passes over
+        // media a send is referring to, and a send waits for media the collector is deleting.
         var mediaIds: [String] = [], refConversations: [String] = [], refMessages: [String] = []
         for (message, outcome) in zip(messages, outcomes) where !outcome.duplicate {
             for mediaId in Set(message.mediaIds) {
@@ -101,7 +102,7 @@ extension PostgresStore {
                 """
                 INSERT INTO media_refs (media_id, conversation_id, message_id)
                 SELECT u.m, u.c, u.msg FROM unnest($1::text[], $2::text[], $3::text[]) AS u(m, c, msg)
-                WHERE EXISTS (SELECT 1 FROM media WHERE id = u.m) ON CONFLICT DO NOTHING
+                WHERE EXISTS (SELECT 1 FROM media WHERE id = u.m FOR SHARE) ON CONFLICT DO NOTHING
                 """,
                 [.texts(mediaIds), .texts(refConversations), .texts(refMessages)])
         }

@@ -12,14 +12,18 @@ public struct MediaInfo: Codable, Sendable, Equatable {
     public var sha256: String
     /// `image`, `video`, `audio` or `file`: follows the sniffed type, not the declared one.
     public var kind: String
+    /// The file name given at upload (`?name=`, or tus `filename`).
     public var name: String?
+    /// Pixels of the stored (upright) image or of the video.
     public var width: Int?
     public var height: Int?
+    /// Length of video and audio, when the node could read it.
     public var durationMs: Int64?
     /// A small preview (longest side 320 px): images, and a video's poster frame.
     public var thumbnail: MediaVariantInfo?
     /// For images over 1920 px on their longest side: a version at 1920 px, quality 85.
     public var display: MediaVariantInfo?
+    /// When it was uploaded, ms since 1970.
     public var createdAt: Int64
 
     public init(

@@ -14,16 +14,21 @@ struct ErrorResponses: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch {
-            let failure = Self.chatError(error)
-            if failure.code == .internal {
-                context.logger.error("request failed", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
-            }
-            var response = JSONBody.response(ErrorBody(error: failure.payload), status: Self.status(failure.code))
-            if let wait = failure.retryAfterMs {
-                response.headers[.retryAfter] = String(max(1, (wait + 999) / 1000))
-            }
-            return response
+            return Self.response(for: error, to: request, context: context)
         }
+    }
+
+    /// The answer to a failed request: logged once when it is the server's own failure.
+    static func response(for error: any Error, to request: Request, context: Context) -> Response {
+        let failure = chatError(error)
+        if failure.code == .internal {
+            context.logger.error("request failed", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
+        }
+        var response = JSONBody.response(ErrorBody(error: failure.payload), status: status(failure.code))
+        if let wait = failure.retryAfterMs {
+            response.headers[.retryAfter] = String(max(1, (wait + 999) / 1000))
+        }
+        return response
     }
 
     struct ErrorBody: Encodable, Sendable {

@@ -117,17 +117,3 @@ struct MediaRoutes {
         return "attachment; filename=\"\(ascii)\"; filename*=UTF-8''\(encoded)"
     }
 }
-
-/// What every media response carries: nothing a browser renders from here may sniff a type,
-/// run script or tell where it was linked from (the URL may hold an access token).
-enum MediaHeaders {
-    static let referrerPolicy = HTTPField.Name("Referrer-Policy")!
-
-    static func apply(to response: Response) -> Response {
-        var response = response
-        response.headers[.xContentTypeOptions] = "nosniff"
-        response.headers[.contentSecurityPolicy] = "sandbox"
-        response.headers[referrerPolicy] = "no-referrer"
-        return response
-    }
-}

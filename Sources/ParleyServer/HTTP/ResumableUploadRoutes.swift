@@ -29,17 +29,30 @@ struct ResumableUploadRoutes {
     }
 
     func add(to router: RouterGroup<ParleyRequestContext>) {
-        router.post("media/uploads") { request, context in try await tus(request) { try await create(request, context: context) } }
-        router.head("media/uploads/:uploadId") { request, context in try await tus(request) { try await status(request, context: context) } }
-        router.patch("media/uploads/:uploadId") { request, context in try await tus(request) { try await append(request, context: context) } }
-        router.delete("media/uploads/:uploadId") { request, context in try await tus(request) { try await terminate(context: context) } }
+        router.post("media/uploads") { request, context in try await tus(request, context) { try await create(request, context: context) } }
+        router.head("media/uploads/:uploadId") { request, context in try await tus(request, context) { try await status(request, context: context) } }
+        router.patch("media/uploads/:uploadId") { request, context in try await tus(request, context) { try await append(request, context: context) } }
+        router.delete("media/uploads/:uploadId") { request, context in try await tus(request, context) { try await terminate(context: context) } }
         // Not tus: what the upload became, once finished.
         router.get("media/uploads/:uploadId") { request, context in
-            try await tus(request) {
+            try await tus(request, context) {
                 let caller = try context.requireCaller()
-                let (upload, _) = try await owned(context, caller: caller)
-                guard let mediaId = upload.mediaId, let record = try await media.library.store.media(id: mediaId) else {
-                    throw ChatError(.conflict, "the upload is not finished")
+                let (upload, offset) = try await owned(context, caller: caller)
+                var mediaId = upload.mediaId
+                if mediaId == nil, offset == upload.length {
+                    // Every byte is in but storing them failed or had to wait: try again now.
+                    guard await media.uploads.begin(upload.id) else { throw Busy() }
+                    do {
+                        mediaId = try await finish(upload, caller: caller, from: addresses.of(request, context: context))
+                        await media.uploads.end(upload.id)
+                    } catch {
+                        await media.uploads.end(upload.id)
+                        throw error
+                    }
+                }
+                guard let mediaId else { throw ChatError(.conflict, "the upload is not finished") }
+                guard let record = try await media.library.store.media(id: mediaId) else {
+                    throw ChatError.notFound("the media this upload became is gone")
                 }
                 return JSONBody.response(MediaLibrary.info(record))
             }
@@ -47,7 +60,7 @@ struct ResumableUploadRoutes {
     }
 
     /// Checks `Tus-Resumable` and puts it on the answer, errors included.
-    private func tus(_ request: Request, _ body: () async throws -> Response) async throws -> Response {
+    private func tus(_ request: Request, _ context: ParleyRequestContext, _ body: () async throws -> Response) async throws -> Response {
         guard request.headers[TusField.resumable] == Self.version else {
             var response = Self.error(.preconditionFailed, .badRequest, "send 'Tus-Resumable: \(Self.version)'")
             response.headers[TusField.version] = Self.version
@@ -59,8 +72,7 @@ struct ResumableUploadRoutes {
         } catch is Busy {
             response = Self.busy()
         } catch {
-            let failure = ErrorResponses.chatError(error)
-            response = JSONBody.response(ErrorResponses.ErrorBody(error: failure.payload), status: ErrorResponses.status(failure.code))
+            response = ErrorResponses.response(for: error, to: request, context: context)
         }
         response.headers[TusField.resumable] = Self.version
         return response
@@ -90,9 +102,15 @@ struct ResumableUploadRoutes {
         var offset: Int64 = 0
         // creation-with-upload: the first bytes in the creating request itself.
         if request.headers[.contentType] == "application/offset+octet-stream" {
-            let appended = try await write(request, context: context, to: upload, at: 0, caller: caller)
-            offset = appended.offset
-            if let mediaId = appended.mediaId { headers[TusField.mediaId] = mediaId }
+            do {
+                let appended = try await write(request, context: context, to: upload, at: 0, caller: caller)
+                offset = appended.offset
+                if let mediaId = appended.mediaId { headers[TusField.mediaId] = mediaId }
+            } catch {
+                // The client never learnt the upload's address: it would only hold a slot and quota.
+                await media.uploads.remove(upload.id)
+                throw error
+            }
         }
         headers[TusField.offset] = String(offset)
         return Response(status: .created, headers: headers)
@@ -170,10 +188,17 @@ struct ResumableUploadRoutes {
             let info = try await media.library.accept(spooled, declaredType: upload.type, name: upload.name, by: caller, from: address)
             try await uploads.finish(upload.id, mediaId: info.mediaId)
             return info.mediaId
-        } catch let error as ChatError where error.code != .internal && error.code != .unavailable {
+        } catch let error as ChatError where Self.refusesTheBytes(error.code) {
             // Bytes the library refuses (their type, a limit, the quota) will not do better next time.
             await uploads.remove(upload.id)
             throw error
+        } catch let error as ChatError {
+            // A wait (rate limit, busy tools) or the server's own failure: the bytes stay. An empty
+            // PATCH at the end, or a GET of the upload, finishes it later.
+            throw error
+        } catch {
+            // Storage failing (a disk, the bucket): every byte is kept; worth another try.
+            throw ChatError(.unavailable, "the upload is complete but could not be stored yet; retry the last request", retryAfterMs: 5_000)
         }
     }
 
@@ -183,6 +208,11 @@ struct ResumableUploadRoutes {
             throw ChatError.notFound("upload not found (or expired)")
         }
         return (found.0, found.offset)
+    }
+
+    /// Refusals of the bytes themselves, as opposed to waits and failures worth a retry.
+    static func refusesTheBytes(_ code: ErrorCode) -> Bool {
+        [.unsupportedMediaType, .tooLarge, .badRequest].contains(code)
     }
 
     struct Busy: Error {}
@@ -203,19 +233,4 @@ struct ResumableUploadRoutes {
         formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
         return formatter.string(from: Date(timeIntervalSince1970: Double(milliseconds) / 1000))
     }
-}
-
-/// The tus header names.
-enum TusField {
-    static let resumable = HTTPField.Name("Tus-Resumable")!
-    static let version = HTTPField.Name("Tus-Version")!
-    static let extensions = HTTPField.Name("Tus-Extension")!
-    static let maxSize = HTTPField.Name("Tus-Max-Size")!
-    static let length = HTTPField.Name("Upload-Length")!
-    static let deferLength = HTTPField.Name("Upload-Defer-Length")!
-    static let offset = HTTPField.Name("Upload-Offset")!
-    static let metadata = HTTPField.Name("Upload-Metadata")!
-    static let expires = HTTPField.Name("Upload-Expires")!
-    /// Parley's own: the media a finished upload became.
-    static let mediaId = HTTPField.Name("Parley-Media-Id")!
 }

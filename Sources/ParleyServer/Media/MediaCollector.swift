@@ -18,10 +18,12 @@ struct MediaCollector: Service {
                         (removed, blobs) = try await media.library.collect()
                         if removed + blobs > 0 { logger.info("media collected", metadata: ["media": "\(removed)", "blobs": "\(blobs)"]) }
                     } while removed + blobs >= 500 && !Task.isCancelled
-                    await media.uploads.expire(now: media.library.clock.now())
                 } catch {
                     logger.warning("media not collected", metadata: ["error": "\(error)"])
                 }
+                // On this node's disk alone: a store that fails must not stop the disk's clean-up.
+                let expired = await media.uploads.expire(now: media.library.clock.now())
+                if expired > 0 { logger.info("unfinished uploads expired", metadata: ["uploads": "\(expired)"]) }
                 try? await Task.sleep(for: .seconds(600))
             }
         }

@@ -23,16 +23,21 @@ struct MediaTypeTests {
 
     @Test func htmlDeclaredAsAnImageIsRefusedAndIsAFileOtherwise() throws {
         let html = Self.bytes("<!doctype html><script>alert(1)</script>")
-        #expect(throws: ChatError.self) { try MediaType.classify(html, declared: "image/png") }
-        do {
-            _ = try MediaType.classify(html, declared: "image/png")
-        } catch let error as ChatError {
-            #expect(error.code == .unsupportedMediaType)
-        }
+        let refusal = #expect(throws: ChatError.self) { try MediaType.classify(html, declared: "image/png") }
+        #expect(refusal?.code == .unsupportedMediaType)
         #expect(try MediaType.classify(html, declared: "text/html") == MediaType(mimeType: "application/octet-stream", kind: .file))
         // A BMP is no image Parley takes: as a file it is fine.
         #expect(throws: ChatError.self) { try MediaType.classify(Self.bytes("BM6"), declared: "image/bmp") }
         #expect(try MediaType.classify(Self.bytes("BM6"), declared: "application/octet-stream").kind == .file)
+    }
+
+    /// A frame sync is two bytes: only a plausible MPEG audio header counts, so a UTF-16 text's
+    /// byte-order mark (FF FE) stays text.
+    @Test func aUTF16TextIsNotAnMP3() throws {
+        let text: [UInt8] = [0xFF, 0xFE] + Array("hello".utf16).flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] } + Array(repeating: 0, count: 50)
+        #expect(try MediaType.classify(text, declared: "text/plain").kind == .file)
+        let frame: [UInt8] = [0xFF, 0xFB, 0x90, 0x64] + Array(repeating: 0, count: 60)  // MPEG-1 layer III, 128 kbit/s, 44.1 kHz
+        #expect(try MediaType.classify(frame, declared: nil).mimeType == "audio/mpeg")
     }
 
     @Test func theKindFollowsTheBytesNotTheDeclaration() throws {

@@ -172,3 +172,37 @@ def test_a_resumable_upload_finished_on_one_node_is_served_by_the_other(s3, clus
     for node, user in ((one, alice), (two, alice_two)):
         r = get_media(user, f"/v1/media/{media_id}", node=node)
         assert r.status_code == 200 and r.content == data
+
+
+def test_a_resumable_upload_outlives_its_bucket_failing(s3):
+    """The last byte is in but the bucket is gone: the node keeps every byte, answers 503, and an
+    empty PATCH at the end (or a GET of the upload) finishes it once the bucket is back."""
+    bucket = s3.bucket()
+    node = Server(*s3.flags(bucket), *FAST_REGISTRATION).start()
+    try:
+        alice = node.register()
+        uploads = []
+        for name in ("by-patch.bin", "by-get.bin"):
+            data = random_bytes(90_000, name)
+            location = tus_create(alice, len(data), filename=name)
+            assert tus_patch(alice, location, 0, data[:45_000]).status_code == 204
+            uploads.append((location, data))
+        s3.client.delete_bucket(Bucket=bucket)
+        for location, data in uploads:
+            last = tus_patch(alice, location, 45_000, data[45_000:])
+            assert last.status_code == 503 and last.json()["error"]["code"] == "unavailable", (last.status_code, last.text)
+            assert last.headers.get("Retry-After") and last.headers.get("Tus-Resumable") == "1.0.0"
+            assert tus_offset(alice, location) == len(data), "every byte kept"
+        s3.client.create_bucket(Bucket=bucket)
+
+        (by_patch, first), (by_get, second) = uploads
+        done = tus_patch(alice, by_patch, len(first), b"")
+        assert done.status_code == 204, done.text
+        info = tus(node, "GET", by_patch, alice.token).json()
+        assert info["mediaId"] == done.headers["Parley-Media-Id"] and stored(alice, info) == first
+        got = tus(node, "GET", by_get, alice.token)
+        assert got.status_code == 200, got.text
+        assert stored(alice, got.json()) == second
+        assert len(s3.keys(bucket)) == 2
+    finally:
+        node.cleanup()

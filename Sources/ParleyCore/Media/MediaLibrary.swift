@@ -295,6 +295,6 @@ public struct MediaLibrary: Sendable {
             hash.update(data: chunk)
             size += Int64(chunk.count)
         }
-        return (hash.finalize().map { String(format: "%02x", $0) }.joined(), size)
+        return (hash.finalize().hexadecimal, size)
     }
 }

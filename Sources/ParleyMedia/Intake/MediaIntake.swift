@@ -52,7 +52,7 @@ public struct MediaIntake: Sendable {
             try? FileManager.default.removeItem(atPath: path)
             throw error
         }
-        let digest = hash.finalize().map { String(format: "%02x", $0) }.joined()
+        let digest = hash.finalize().hexadecimal
         return SpooledUpload(path: path, size: size, sha256: digest, head: head)
     }
 
@@ -67,7 +67,7 @@ public struct MediaIntake: Sendable {
             chunk.withUnsafeReadableBytes { hash.update(bufferPointer: $0) }
             if head.count < MediaType.sniffLength { head += chunk.readableBytesView.prefix(MediaType.sniffLength - head.count) }
         }
-        let digest = hash.finalize().map { String(format: "%02x", $0) }.joined()
+        let digest = hash.finalize().hexadecimal
         return SpooledUpload(path: path, size: size, sha256: digest, head: head)
     }
 }

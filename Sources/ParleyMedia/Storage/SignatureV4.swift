@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import ParleyCore
 
 /// AWS Signature Version 4 for S3 requests (path-style), as every S3-compatible store
 /// (AWS, MinIO, Ceph, R2, moto) checks it: a canonical request, hashed, signed with a key
@@ -71,6 +72,6 @@ public struct SignatureV4: Sendable {
     }
 
     static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
-        digest.map { String(format: "%02x", $0) }.joined()
+        digest.hexadecimal
     }
 }

@@ -131,11 +131,18 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
+        // The browser client (HTML, CSS, JavaScript modules in App/), embedded in the binary.
+        .target(
+            name: "ParleyWeb",
+            exclude: ["tsconfig.json"],
+            resources: [.embedInCode("App")]
+        ),
         // Hummingbird application: HTTP routes, WebSocket gateway, auth, configuration.
         .target(
             name: "ParleyServer",
             dependencies: [
-                "ParleyCore", "ParleySQLite", "ParleyPostgres", "ParleyBus", "ParleyNATS", "ParleyProtocol", "ParleyStore", "ParleyTasks", "ParleyPush", "ParleyMedia", "CZlib",
+                "ParleyCore", "ParleySQLite", "ParleyPostgres", "ParleyBus", "ParleyNATS", "ParleyProtocol", "ParleyStore", "ParleyTasks", "ParleyPush", "ParleyMedia", "ParleyWeb", "CZlib",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWSCompression", package: "hummingbird-websocket"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -229,7 +236,7 @@ let package = Package(
         // The HTTP layer's pure parts (ranges, validators, tus headers), without a server.
         .testTarget(
             name: "ParleyServerTests",
-            dependencies: ["ParleyServer", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: ["ParleyServer", "ParleyWeb", .product(name: "NIOCore", package: "swift-nio")]
         ),
         .testTarget(
             name: "ParleyProtocolTests",

@@ -15,6 +15,7 @@ import ParleyPush
 import ParleySQLite
 import ParleyStore
 import ParleyTasks
+import ParleyWeb
 import ServiceLifecycle
 
 /// One Parley node: store, bus, domain and gateway, served over HTTP and WebSocket.
@@ -130,7 +131,8 @@ public struct ParleyNode: Sendable {
         let router = Router(context: ParleyRequestContext.self)
         Routes(
             chat: chat, accounts: accounts, presence: presence, gateway: gateway, tasks: tasks,
-            addresses: ClientAddress(trustedProxies: Set(config.trustedProxies)), media: media
+            addresses: ClientAddress(trustedProxies: Set(config.trustedProxies)), media: media,
+            web: try Self.webClient(config.web, logger: logger)
         ).add(to: router)
         let app = Application(
             router: router,
@@ -151,6 +153,18 @@ public struct ParleyNode: Sendable {
             services: [app, Drain(gateway: gateway, logger: logger, afterwards: { await cluster?.directory.leave() })],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
+    }
+
+    /// The browser client this node serves: the built-in one, or a folder's for work on it.
+    private static func webClient(_ config: WebClientConfiguration, logger: Logger) throws -> WebClientSource? {
+        guard config.enabled else { return nil }
+        if let directory = config.directory {
+            let url = URL(fileURLWithPath: directory)
+            _ = try WebClient.read(directory: url)  // fail at start, not on the first page load
+            logger.notice("web client served from a folder, uncached", metadata: ["directory": "\(directory)"])
+            return .directory(url)
+        }
+        return .embedded(try WebClient(files: WebClientFiles.all))
     }
 
     /// What a node of a cluster shares with the others through NATS.

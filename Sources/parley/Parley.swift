@@ -103,6 +103,8 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("s3-region"), help: "The bucket's region (env PARLEY_S3_REGION, default us-east-1).") var s3Region: String?
     @Option(name: .customLong("s3-access-key"), help: "S3 access key id (env PARLEY_S3_ACCESS_KEY).") var s3AccessKey: String?
     @Option(name: .customLong("s3-secret-key"), help: "S3 secret key (env PARLEY_S3_SECRET_KEY).") var s3SecretKey: String?
+    @Option(name: .customLong("web-client"), help: "true: serve the browser client at / ; false: an API-only node (env PARLEY_WEB_CLIENT, default true).") var webClient: Bool?
+    @Option(name: .customLong("web-dir"), help: "For work on the browser client: serve it from this folder, re-read on every request, instead of the built-in copy (env PARLEY_WEB_DIR).") var webDir: String?
     @Option(name: .customLong("max-group-size"), help: "Most members of a group (env PARLEY_MAX_GROUP_SIZE, default 10000).") var maxGroupSize: Int?
     @Flag(name: .customLong("friends-only"), help: "Only friends may message each other privately, for every user (env PARLEY_FRIENDS_ONLY=true).") var friendsOnly = false
     @Option(name: .customLong("database-url"), help: "PostgreSQL instead of the embedded store: postgres://user:password@host:port/database (env PARLEY_DATABASE_URL).") var databaseURL: String?
@@ -235,6 +237,8 @@ struct Serve: AsyncParsableCommand {
         if let v = try setting(s3Region, "S3_REGION") { config.media.s3Region = v }
         config.media.s3AccessKey = try setting(s3AccessKey, "S3_ACCESS_KEY")
         config.media.s3SecretKey = try setting(s3SecretKey, "S3_SECRET_KEY")
+        if let v = try setting(webClient, "WEB_CLIENT") { config.web.enabled = v }
+        config.web.directory = try setting(webDir, "WEB_DIR")
         if let v = try setting(maxGroupSize, "MAX_GROUP_SIZE") { config.limits.maxGroupSize = v }
         if let v = try setting(friendsOnly ? true : nil, "FRIENDS_ONLY") { config.limits.friendsOnly = v }
         config.databaseURL = try setting(databaseURL, "DATABASE_URL")
@@ -261,9 +265,22 @@ struct Serve: AsyncParsableCommand {
         }
         let logger = Logger(label: "parley")
         let host = config.host
+        let web = config.web.enabled
         try await ParleyNode(configuration: config, logger: logger).run { port in
             // Scripts and tests read this line to learn the port (useful with --port 0).
             FileHandle.standardOutput.write(Data("parley listening on http://\(host):\(port)\n".utf8))
+            if web {
+                FileHandle.standardOutput.write(Data("open http://\(Self.browserHost(host)):\(port)/ in a browser to chat\n".utf8))
+            }
+        }
+    }
+
+    /// The host a browser on this machine reaches a node listening on `host` by.
+    static func browserHost(_ host: String) -> String {
+        switch host {
+        case "0.0.0.0", "": "127.0.0.1"
+        case "::": "[::1]"
+        default: host.contains(":") ? "[\(host)]" : host
         }
     }
 

@@ -73,6 +73,8 @@ public struct ServerConfiguration: Sendable {
     public var push = PushConfiguration()
     /// Uploads: where they are kept, their limits (docs/operations.md, "Media").
     public var media = MediaConfiguration()
+    /// The browser client at `/` (docs/operations.md, "Web client").
+    public var web = WebClientConfiguration()
     /// The credential of the admin API (`Authorization: Bearer <token>`); the API is off when nil.
     public var adminToken: String?
     /// NATS for a cluster: `nats://host:port`; one node alone without it.
@@ -95,6 +97,17 @@ public struct ServerConfiguration: Sendable {
     /// The longest duration any setting takes (a year): flags are checked against it, so no
     /// product of a duration overflows.
     public static let maxDurationSeconds = 31_536_000
+}
+
+/// Whether the node serves the browser client, and from where.
+public struct WebClientConfiguration: Sendable {
+    /// Off: `/` and `/assets/` are not served (an API-only node).
+    public var enabled = true
+    /// For work on the client: its files are read from this folder on every request, uncached,
+    /// instead of the copy built into the binary.
+    public var directory: String?
+
+    public init() {}
 }
 
 /// Where and how offline pushes go. A provider is on when its settings are complete.

@@ -14,6 +14,8 @@ struct Routes {
     let tasks: any TaskQueue
     let addresses: ClientAddress
     let media: NodeMedia
+    /// The browser client, or nil on an API-only node.
+    let web: WebClientSource?
 
     func add(to router: Router<ParleyRequestContext>) {
         router.add(middleware: ErrorResponses())
@@ -22,6 +24,7 @@ struct Routes {
             return JSONBody.response(Health(status: "ok", sessions: counts.sessions, users: counts.users))
         }
 
+        web.map { WebClientRoutes(source: $0).add(to: router) }
         ObservabilityRoutes(chat: chat, gateway: gateway, tasks: tasks, media: media.library).add(to: router)
         ResumableUploadRoutes(media: media, gateway: gateway, addresses: addresses).addDiscovery(to: router)
         if let token = gateway.configuration.adminToken {

@@ -1,0 +1,90 @@
+"""The node serves its browser client: a page at /, versioned immutable assets, a strict policy."""
+import re
+
+import pytest
+import requests
+
+from parley import Server
+
+
+@pytest.fixture(scope="module")
+def node():
+    server = Server().start()
+    yield server
+    server.cleanup()
+
+
+def asset_paths(page: str) -> list[str]:
+    return re.findall(r'(?:src|href)="(/assets/[^"]+)"', page)
+
+
+def test_the_page_is_revalidated_and_runs_under_a_strict_policy(node):
+    page = requests.get(node.http + "/", timeout=10)
+    assert page.status_code == 200
+    assert page.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert page.headers["Cache-Control"] == "no-cache"
+    policy = page.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy and "unsafe" not in policy
+    assert page.headers["X-Content-Type-Options"] == "nosniff"
+    assert page.headers["X-Frame-Options"] == "DENY"
+    # No inline script or style may be needed: the policy would block it.
+    assert not re.search(r"<script(?![^>]*\ssrc=)[^>]*>", page.text)
+    assert " style=" not in page.text and " onclick=" not in page.text.lower()
+
+    again = requests.get(node.http + "/", headers={"If-None-Match": page.headers["ETag"]}, timeout=10)
+    assert again.status_code == 304 and again.content == b""
+
+
+def test_every_asset_and_module_import_is_served_under_one_version(node):
+    page = requests.get(node.http + "/", timeout=10).text
+    version = page.split("/assets/", 1)[1].split("/", 1)[0]
+    assert re.fullmatch(r"[0-9a-f]{16}", version)
+    assert requests.get(node.http + "/", timeout=10).headers["ETag"] == f'"{version}"'
+    queue, seen = asset_paths(page), set()
+    assert any(p.endswith(".js") for p in queue) and any(p.endswith(".css") for p in queue)
+    while queue:
+        path = queue.pop()
+        if path in seen:
+            continue
+        seen.add(path)
+        response = requests.get(node.http + path, timeout=10)
+        assert response.status_code == 200, path
+        assert path.startswith(f"/assets/{version}/"), path
+        assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        if path.endswith(".js"):
+            assert response.headers["Content-Type"] == "text/javascript; charset=utf-8"
+            # Follow the module graph: each relative import resolves under the same version.
+            base = path.rsplit("/", 1)[0]
+            for spec in re.findall(r"""(?:import|export)[^'"]*?from\s*['"](\.[^'"]+)['"]|import\s*\(\s*['"](\.[^'"]+)['"]""",
+                                   response.text):
+                relative = next(s for s in spec if s)
+                parts = base.split("/")
+                for piece in relative.split("/"):
+                    if piece == "..":
+                        parts.pop()
+                    elif piece != ".":
+                        parts.append(piece)
+                queue.append("/".join(parts))
+        elif path.endswith(".css"):
+            assert response.headers["Content-Type"] == "text/css; charset=utf-8"
+    assert len(seen) > 3
+
+
+def test_other_versions_and_unknown_files_are_not_found(node):
+    page = requests.get(node.http + "/", timeout=10).text
+    version = page.split("/assets/", 1)[1].split("/", 1)[0]
+    for path in ["/assets/0123456789abcdef/app.js", f"/assets/{version}/nope.js", f"/assets/{version}/../parley.sqlite",
+                 f"/assets/{version}/%2e%2e/%2e%2e/etc/passwd", f"/assets/{version}/index.html", "/assets/app.js"]:
+        response = requests.get(node.http + path, timeout=10)
+        assert response.status_code == 404, path
+        assert response.json()["error"]["code"] == "not_found"
+
+
+def test_an_api_only_node_serves_no_client():
+    server = Server("--web-client", "false").start()
+    try:
+        assert requests.get(server.http + "/", timeout=10).status_code == 404
+        assert requests.get(server.http + "/healthz", timeout=10).status_code == 200
+    finally:
+        server.cleanup()

@@ -26,7 +26,7 @@ struct WebClientTests {
             "index.html": Array(#"<link href="/assets/styles.css"><script src="/assets/app.js"></script>"#.utf8),
             "app.js": Array("import './views/chat.js'".utf8), "views/chat.js": [], "styles.css": [],
         ])
-        let page = String(buffer: client.page)
+        let page = String(buffer: client.page.bytes)
         #expect(page == #"<link href="/assets/\#(client.version)/styles.css"><script src="/assets/\#(client.version)/app.js"></script>"#)
         #expect(client.version.count == 16)
         #expect(client.assets["views/chat.js"]?.contentType == "text/javascript; charset=utf-8")
@@ -55,6 +55,24 @@ struct WebClientTests {
         try Data("secret".utf8).write(to: folder.appendingPathComponent(".env"))
         let client = try WebClient.read(directory: folder)
         #expect(Set(client.assets.keys) == ["views/chat.js"])
+    }
+
+    @Test func gzipIsSentOnlyToThoseWhoTakeIt() throws {
+        #expect(Gzip.isAccepted(by: "gzip, deflate, br"))
+        #expect(Gzip.isAccepted(by: "br;q=1.0, GZIP;q=0.5"))
+        #expect(Gzip.isAccepted(by: "*"))
+        #expect(!Gzip.isAccepted(by: "gzip;q=0"))
+        #expect(!Gzip.isAccepted(by: "gzip;q=0, *"))
+        #expect(!Gzip.isAccepted(by: "identity"))
+        #expect(!Gzip.isAccepted(by: nil))
+        let text = Array(String(repeating: "export const message = 'hello';\n", count: 200).utf8)
+        let client = try WebClient(files: ["index.html": Array("<html>".utf8), "app.js": text])
+        let zipped = try #require(client.assets["app.js"]?.gzipped)
+        #expect(zipped.getBytes(at: 0, length: 2) == [0x1f, 0x8b])
+        #expect(zipped.readableBytes < text.count / 10)
+        // Six bytes would grow: no copy is kept.
+        #expect(client.page.gzipped == nil)
+        #expect(try WebClient(files: ["index.html": [], "app.js": text], compressed: false).assets["app.js"]?.gzipped == nil)
     }
 
     @Test func thePolicyAllowsNoInlineCodeAndNoOtherOrigin() {

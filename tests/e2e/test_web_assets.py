@@ -1,4 +1,5 @@
 """The node serves its browser client: a page at /, versioned immutable assets, a strict policy."""
+import gzip
 import re
 
 import pytest
@@ -39,7 +40,7 @@ def test_every_asset_and_module_import_is_served_under_one_version(node):
     page = requests.get(node.http + "/", timeout=10).text
     version = page.split("/assets/", 1)[1].split("/", 1)[0]
     assert re.fullmatch(r"[0-9a-f]{16}", version)
-    assert requests.get(node.http + "/", timeout=10).headers["ETag"] == f'"{version}"'
+    assert requests.get(node.http + "/", timeout=10).headers["ETag"] == f'W/"{version}"'
     queue, seen = asset_paths(page), set()
     assert any(p.endswith(".js") for p in queue) and any(p.endswith(".css") for p in queue)
     while queue:
@@ -69,6 +70,21 @@ def test_every_asset_and_module_import_is_served_under_one_version(node):
         elif path.endswith(".css"):
             assert response.headers["Content-Type"] == "text/css; charset=utf-8"
     assert len(seen) > 3
+
+
+def test_files_are_gzipped_for_browsers_that_take_it(node):
+    page = requests.get(node.http + "/", timeout=10).text
+    script = next(p for p in asset_paths(page) if p.endswith("app.js"))
+    for path in ["/", script]:
+        plain = requests.get(node.http + path, headers={"Accept-Encoding": "identity"}, timeout=10)
+        assert "Content-Encoding" not in plain.headers and plain.headers["Vary"] == "Accept-Encoding"
+        zipped = requests.get(node.http + path, headers={"Accept-Encoding": "br, gzip;q=0.8"}, timeout=10, stream=True)
+        assert zipped.headers["Content-Encoding"] == "gzip"
+        raw = zipped.raw.read(decode_content=False)
+        assert raw[:2] == b"\x1f\x8b" and len(raw) < len(plain.content) * 0.9
+        assert gzip.decompress(raw) == plain.content
+        refused = requests.get(node.http + path, headers={"Accept-Encoding": "gzip;q=0"}, timeout=10)
+        assert "Content-Encoding" not in refused.headers
 
 
 def test_other_versions_and_unknown_files_are_not_found(node):

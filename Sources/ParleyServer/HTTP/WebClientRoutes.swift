@@ -7,7 +7,8 @@ import ParleyCore
 /// The browser client: its page at `/`, its files under `/assets/<version>/`.
 ///
 /// The page is revalidated on every load (an `ETag` of the version answers `304`); assets are
-/// immutable for a year, as a new version has new paths. The page runs under a strict
+/// immutable for a year, as a new version has new paths. Both are sent gzipped to browsers that
+/// take it, from copies compressed once. The page runs under a strict
 /// Content-Security-Policy: scripts and styles from this origin only, no inline code, no
 /// framing, connections to this origin only (the API and the WebSocket).
 struct WebClientRoutes: Sendable {
@@ -24,17 +25,17 @@ struct WebClientRoutes: Sendable {
         router.get("/") { request, _ in
             let client = try source.client()
             var headers = Self.securityHeaders
-            headers[.contentType] = "text/html; charset=utf-8"
             headers[.contentSecurityPolicy] = Self.contentSecurityPolicy
             headers[.cacheControl] = source.isDevelopment ? "no-store" : "no-cache"
-            let etag = "\"\(client.version)\""
-            headers[.eTag] = etag
-            if EntityTag.matches(request.headers[.ifNoneMatch], etag: etag) {
+            // Weak: the gzipped and the plain page are the same page, not the same bytes.
+            headers[.eTag] = "W/\"\(client.version)\""
+            // If-None-Match compares weakly (RFC 9110 §13.1.2), so the bare tag is the one to match.
+            if EntityTag.matches(request.headers[.ifNoneMatch], etag: "\"\(client.version)\"") {
                 return Response(status: .notModified, headers: headers)
             }
-            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: client.page))
+            return Self.response(client.page, headers: headers, for: request)
         }
-        router.get("assets/:version/**") { _, context in
+        router.get("assets/:version/**") { request, context in
             let client = try source.client()
             let path = context.parameters.getCatchAll().joined(separator: "/")
             // Another version's file is not served: mixing versions would break the modules.
@@ -44,10 +45,24 @@ struct WebClientRoutes: Sendable {
                 throw ChatError.notFound("no such file of the web client (version \(client.version) is served)")
             }
             var headers = Self.securityHeaders
-            headers[.contentType] = asset.contentType
             headers[.cacheControl] = source.isDevelopment ? "no-store" : "public, max-age=31536000, immutable"
+            return Self.response(asset, headers: headers, for: request)
+        }
+    }
+
+    /// The file, gzipped when it has a gzipped copy and the browser takes one.
+    private static func response(_ asset: WebClient.Asset, headers: HTTPFields, for request: Request) -> Response {
+        var headers = headers
+        headers[.contentType] = asset.contentType
+        guard let gzipped = asset.gzipped else {
             return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: asset.bytes))
         }
+        headers[.vary] = "Accept-Encoding"
+        guard Gzip.isAccepted(by: request.headers[.acceptEncoding]) else {
+            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: asset.bytes))
+        }
+        headers[.contentEncoding] = "gzip"
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: gzipped))
     }
 
     private static let securityHeaders: HTTPFields = {

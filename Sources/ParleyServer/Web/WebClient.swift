@@ -12,17 +12,27 @@ import ParleyCore
 struct WebClient: Sendable {
     struct Asset: Sendable {
         var bytes: ByteBuffer
+        /// The same bytes gzipped, when that saves at least a tenth (not for a folder's files).
+        var gzipped: ByteBuffer?
         var contentType: String
+
+        init(_ bytes: [UInt8], contentType: String, compressed: Bool) {
+            self.bytes = ByteBuffer(bytes: bytes)
+            self.contentType = contentType
+            gzipped = compressed ? Gzip.compress(bytes).flatMap { $0.count * 10 <= bytes.count * 9 ? ByteBuffer(bytes: $0) : nil } : nil
+        }
     }
 
     /// The first 16 hex digits of the SHA-256 of every path and file.
     let version: String
     /// `index.html` with its asset paths pinned to `version`.
-    let page: ByteBuffer
+    let page: Asset
     let assets: [String: Asset]
 
-    /// - Parameter files: file contents by path relative to the client's folder; must hold `index.html`.
-    init(files: [String: [UInt8]]) throws {
+    /// - Parameters:
+    ///   - files: file contents by path relative to the client's folder; must hold `index.html`.
+    ///   - compressed: whether to keep a gzipped copy of each file.
+    init(files: [String: [UInt8]], compressed: Bool = true) throws {
         guard let page = files["index.html"] else { throw WebClientError.noPage }
         var hash = SHA256()
         for path in files.keys.sorted() {
@@ -34,10 +44,10 @@ struct WebClient: Sendable {
         version = String(hash.finalize().hexadecimal.prefix(16))
         let html = String(decoding: page, as: UTF8.self)
             .replacingOccurrences(of: "\"/assets/", with: "\"/assets/\(version)/")
-        self.page = ByteBuffer(string: html)
+        self.page = Asset(Array(html.utf8), contentType: "text/html; charset=utf-8", compressed: compressed)
         assets = files.reduce(into: [:]) { assets, file in
             guard file.key != "index.html" else { return }
-            assets[file.key] = Asset(bytes: ByteBuffer(bytes: file.value), contentType: Self.contentType(of: file.key))
+            assets[file.key] = Asset(file.value, contentType: Self.contentType(of: file.key), compressed: compressed)
         }
     }
 
@@ -55,7 +65,8 @@ struct WebClient: Sendable {
             guard path.hasPrefix(root.path + "/") else { continue }
             files[String(path.dropFirst(root.path.count + 1))] = Array(try Data(contentsOf: url))
         }
-        return try WebClient(files: files)
+        // Read again on every request: compressing would only slow the edit-reload loop.
+        return try WebClient(files: files, compressed: false)
     }
 
     /// The media type of an asset, by its extension; the browser is told not to sniff.

@@ -21,7 +21,7 @@ from PIL import Image, ImageDraw
 import browser
 from browser import (PHONE, Session, attach, css, open_conversation, outage_filter, register,
                      require_browser, send_text, start_private_chat)
-from parley import Server, text_message
+from parley import Server, User, text_message
 
 PASSWORD = "correct horse battery"
 FAST_REGISTRATION = ("--register-rate", "1000", "--register-burst", "1000")
@@ -454,3 +454,91 @@ def test_screenshots_of_the_main_screens(node, browsers, shots, tmp_path):
     finally:
         for sock in sockets:
             sock.close()
+
+
+# --- one browser, several accounts ----------------------------------------------------------------
+
+def _offline(session: Session, offline: bool) -> None:
+    session.driver.execute_cdp_cmd("Network.enable", {})
+    session.driver.execute_cdp_cmd("Network.emulateNetworkConditions",
+                                   {"offline": offline, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})
+
+
+def test_another_users_login_in_storage_is_never_adopted(browsers):
+    """Another account signing in in another tab replaces the stored login; this tab's refresh
+    must not take it over: it goes back to the login screen and sends nothing as that user."""
+    server = Server(*FAST_REGISTRATION, "--access-token-ttl", "60", *web_args()).start()
+    try:
+        carol = server.register(username("carol"), PASSWORD, "Carol")
+        bob = server.register(username("bob"), PASSWORD, "Bob")
+        a = browsers("alice")
+        alice = register(a, server.http, username("alice"), PASSWORD, "Alice")
+        carol.ok("POST", "/v1/messages", text_message(alice, "hi alice"))
+        conversation = private_id(alice, carol.id)
+        open_conversation(a, conversation)
+        # Bob's login lands in storage as another tab's login would (a 60 s token: this tab
+        # refreshes within 5 s).
+        a.js("localStorage.setItem('parley.session', JSON.stringify({userId: arguments[0], accessToken: arguments[1], "
+             "refreshToken: arguments[2], expiresAt: Date.now() + 55000}))", bob.id, bob.token, bob.grant["refreshToken"])
+        send_text(a, "typed after the swap")
+        a.element("username", timeout=20)
+        assert a.find(css("composer")) is None
+        stored = a.stored_session()
+        assert stored and stored["userId"] == bob.id and stored["refreshToken"] == bob.grant["refreshToken"], stored
+        assert not a.js("return location.hash")
+        # Nothing was ever sent as Bob; what Alice typed went as Alice (or not at all).
+        bobs = bob.ok("GET", f"/v1/conversations/{private_id(bob.id, carol.id)}/messages")["messages"]
+        assert bobs == [], bobs
+        for m in carol.ok("GET", f"/v1/conversations/{conversation}/messages")["messages"]:
+            assert m["senderId"] in (alice, carol.id), m
+        # Bob's login still works (it was not refreshed, i.e. rotated, by this tab).
+        assert server.post("/v1/auth/refresh", {"refreshToken": bob.grant["refreshToken"]}).status_code == 200
+    finally:
+        server.cleanup()
+
+
+def test_logging_out_leaves_nothing_for_the_next_user(node, browsers):
+    """After a logout, the next account on the same page finds no draft, no unsent message, no
+    inbox or notification switch, and no conversation in the address bar of the first."""
+    bob_name = username("bob")
+    bob = node.register(bob_name, PASSWORD, "Bob")
+    a = browsers("shared")
+    alice = register(a, node.http, username("alice"), PASSWORD, "Alice")
+    group = User(node, "", PASSWORD, {"userId": alice, "accessToken": a.stored_session()["accessToken"]})
+    conversation = group.ok("POST", "/v1/groups", {"name": "Shared", "memberIds": [bob.id]})["conversationId"]
+    group.ok("POST", "/v1/messages", {"conversationType": "group", "groupId": conversation[2:], "contentType": "text",
+                                      "content": {"text": "welcome"}, "localId": uuid.uuid4().hex})
+    a.wait(lambda: a.find(css("conversation", conversation_id=conversation)), message="the group listed")
+    open_conversation(a, conversation)
+    assert a.js("return location.hash") == "#" + conversation
+    # One message that cannot go out (offline), and a draft.
+    _offline(a, True)
+    a.wait(lambda: a.connection_state() != "online", message="offline")
+    send_text(a, "unsent secret")
+    a.wait_message("unsent secret", status="sending")
+    a.element("composer").send_keys("alice's draft: the wifi password is hunter2")
+    a.click("open-settings")
+    a.click("logout")
+    confirm = a.element("confirm-dialog")
+    assert "1" in confirm.text, confirm.text
+    a.click("confirm-ok")
+    a.element("username")
+    _offline(a, False)
+    assert not a.js("return location.hash")
+    keys = a.js("return Object.keys(localStorage)")
+    assert not [k for k in keys if alice in k], keys
+
+    browser.login(a, node.http, bob_name, PASSWORD)
+    assert a.find(css("chat")) is None, "the first user's conversation was opened for the next"
+    assert not a.js("return location.hash")
+    open_conversation(a, conversation)
+    assert a.element("composer").get_attribute("value") == ""
+    a.wait_message("welcome")
+    assert a.message_with("unsent secret") is None
+    keys = a.js("return Object.keys(localStorage)")
+    assert not [k for k in keys if alice in k], keys
+    assert "parley.notify" not in keys, keys
+    # The unsent message was discarded, never sent (not later by Bob's login either).
+    time.sleep(1)
+    texts = [m["content"].get("text") for m in bob.ok("GET", f"/v1/conversations/{conversation}/messages")["messages"] if m.get("content")]
+    assert "unsent secret" not in texts, texts

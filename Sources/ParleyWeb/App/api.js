@@ -1,6 +1,7 @@
 // HTTP client for /v1: Bearer tokens, refresh before expiry and once on a 401, uploads with
 // progress (XMLHttpRequest: fetch has no upload progress) and authorised media downloads.
 import { loadSession, saveSession, clearSession, sessionFromGrant } from './session.js';
+import { mediaPath } from './media.js';
 
 /** @typedef {import('./session.js').Session} Session */
 
@@ -34,18 +35,43 @@ export class Api {
     this.onSession = /** @type {(s: Session | null) => void} */ (() => {});
     /** @type {number | undefined} */
     this.timer = undefined;
+    /** When this tab last asked to change the password (its own kick may then reconnect). */
+    this.passwordChangeAt = 0;
     this.schedule();
     // Another tab may refresh the shared login; pick its tokens up instead of refreshing again
     // (presenting a rotated-away refresh token would revoke the whole login).
     window.addEventListener('storage', (e) => {
       if (e.key !== 'parley.session') return;
       const s = loadSession();
-      if (!s) { if (this.session) { this.session = null; this.onLoggedOut('logout'); } return; }
-      if (this.session && s.userId === this.session.userId) { this.session = s; this.schedule(); this.onSession(s); }
+      if (!this.session) return;
+      if (!s) { this.dropSession(); this.onLoggedOut('logout'); return; }
+      if (s.userId === this.session.userId) { this.session = s; this.schedule(); this.onSession(s); return; }
+      // Someone else signed in in another tab: never take their login over.
+      this.switched();
     });
   }
 
   get userId() { return this.session ? this.session.userId : null; }
+
+  /** Forgets this tab's login in memory only (the stored one may be another user's). */
+  dropSession() {
+    this.session = null;
+    clearTimeout(this.timer);
+  }
+
+  /**
+   * The stored login now belongs to another user (signed in in another tab): this tab is logged
+   * out, without touching that login. Our own login is revoked on the server, best effort.
+   */
+  switched() {
+    const mine = this.session;
+    if (!mine) return;
+    this.dropSession();
+    if (mine.expiresAt > Date.now()) {
+      fetch('/v1/auth/logout', { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: 'Bearer ' + mine.accessToken }, body: '{}' }).catch(() => {});
+    }
+    this.onLoggedOut('switched');
+  }
 
   /** @param {{userId: string, accessToken: string, refreshToken: string, expiresIn: number}} grant */
   adopt(grant) {
@@ -77,16 +103,22 @@ export class Api {
    */
   refresh() {
     if (this.refreshing) return this.refreshing;
-    const before = this.session ? this.session.refreshToken : null;
+    const own = this.session;
     const run = async () => {
-      // Another tab may have refreshed while we waited for the lock.
+      if (!own || !this.session || this.session.userId !== own.userId) throw new ApiError(401, 'unauthorized', 'not logged in');
+      // Another tab may have refreshed while we waited for the lock; only ever adopt a login of
+      // the same user (another user's login in storage means this tab is logged out).
       const stored = loadSession();
-      if (stored && before && stored.refreshToken !== before && stored.expiresAt - Date.now() > 30_000) {
+      if (stored && stored.userId !== own.userId) {
+        this.switched();
+        throw new ApiError(401, 'unauthorized', 'another user signed in');
+      }
+      if (stored && stored.refreshToken !== own.refreshToken && stored.expiresAt - Date.now() > 30_000) {
         this.session = stored;
         return stored;
       }
       const current = stored || this.session;
-      if (!current) throw new ApiError(401, 'unauthorized', 'not logged in');
+      if (!current || current.userId !== own.userId) throw new ApiError(401, 'unauthorized', 'not logged in');
       let res;
       try {
         res = await fetch('/v1/auth/refresh', {
@@ -98,16 +130,21 @@ export class Api {
         throw new ApiError(0, 'network', 'network error');
       }
       if (res.status === 401 || res.status === 403) {
-        this.session = null;
-        clearSession();
-        this.onLoggedOut('expired');
+        // Only clear the stored login if it is still ours.
+        const now = loadSession();
+        if (!now || now.userId === own.userId) clearSession();
+        if (this.session) { this.dropSession(); this.onLoggedOut('expired'); }
         throw new ApiError(401, 'unauthorized', 'login expired');
       }
       if (!res.ok) throw await errorFrom(res);
       const grant = await res.json();
-      this.session = sessionFromGrant(grant);
-      saveSession(this.session);
-      return this.session;
+      const next = sessionFromGrant(grant);
+      if (next.userId !== own.userId) throw new ApiError(401, 'unauthorized', 'not logged in');
+      // Logged out (or switched) while the refresh was in flight: do not bring the login back.
+      if (!this.session) throw new ApiError(401, 'unauthorized', 'not logged in');
+      this.session = next;
+      saveSession(next);
+      return next;
     };
     const locks = /** @type {any} */ (navigator).locks;
     const p = (locks && typeof locks.request === 'function' ? locks.request('parley-refresh', run) : run())
@@ -172,10 +209,20 @@ export class Api {
   }
 
   async logout() {
-    try { if (this.session) await this.post('/v1/auth/logout'); } catch { /* the login ends locally anyway */ }
-    this.session = null;
-    clearTimeout(this.timer);
-    clearSession();
+    const mine = this.session;
+    try { if (mine) await this.post('/v1/auth/logout'); } catch { /* the login ends locally anyway */ }
+    this.dropSession();
+    // Another tab may have signed in as someone else meanwhile: leave that login alone.
+    const stored = loadSession();
+    if (!stored || !mine || stored.userId === mine.userId) clearSession();
+  }
+
+  /** Ends the login locally (a ban: the server already revoked it). */
+  forget() {
+    const mine = this.session;
+    this.dropSession();
+    const stored = loadSession();
+    if (!stored || !mine || stored.userId === mine.userId) clearSession();
   }
 
   /**
@@ -184,6 +231,10 @@ export class Api {
    * @returns {Promise<Blob>}
    */
   async fetchBlob(path) {
+    // The token goes only to this node's media downloads, never to a URL a sender chose.
+    const safe = mediaPath(path, location.origin);
+    if (!safe) throw new ApiError(0, 'bad_request', 'not a media download');
+    path = safe;
     for (let attempt = 0; ; attempt++) {
       let res;
       try {

@@ -51,6 +51,9 @@
 //              settings-group-adds, settings-presence, settings-current-password,
 //              settings-new-password, settings-change-password, logout
 //   Common:    dialog-close, confirm-dialog, confirm-ok, confirm-cancel, toast, menu items above
+//   Kicked:    kicked-notice (data-reason replaced|forced_offline|…; offline until the user
+//              clicks) with reconnect; audio-play (a voice message's play button, before its
+//              download)
 import { h, icon } from './dom.js';
 import { Api } from './api.js';
 import { deviceId } from './session.js';
@@ -59,12 +62,12 @@ import { Store } from './store.js';
 import { Syncer } from './sync.js';
 import { Outbox } from './outbox.js';
 import { t, setLang, langSetting } from './i18n.js';
-import { initMedia } from './media.js';
-import { notify, updateTitle } from './notifications.js';
+import { initMedia, clearMedia } from './media.js';
+import { notify, updateTitle, setNotifyUser, setNotifyPreview, notifyKey } from './notifications.js';
 import { renderLogin } from './views/login.js';
 import { mountConversationList } from './views/conversation-list.js';
-import { mountChat, previewOf } from './views/chat.js';
-import { toast } from './views/dialog.js';
+import { mountChat, previewOf, clearDrafts } from './views/chat.js';
+import { toast, confirmDialog } from './views/dialog.js';
 import { openNewChat, openNewGroup } from './views/new-chat.js';
 import { openGroupInfo, openUserInfo } from './views/group-info.js';
 import { openSearch } from './views/search.js';
@@ -99,6 +102,26 @@ setLang(langSetting());
 /** @type {(() => void) | null} */
 let teardown = null;
 
+/**
+ * Leaves nothing of a login behind for the next user of this page: drafts, downloaded media
+ * (blob URLs revoked), the conversation in the address bar and, unless `keepStored` (the same
+ * user is expected back: the login merely expired), the per-user caches in localStorage.
+ * @param {string | null} userId
+ * @param {boolean} keepStored
+ */
+function wipeUserData(userId, keepStored) {
+  clearDrafts();
+  clearMedia();
+  if (location.hash) history.replaceState(null, '', location.pathname + location.search);
+  if (!userId || keepStored) return;
+  for (const key of ['parley.outbox.' + userId, 'parley.inbox.' + userId, notifyKey(userId)]) {
+    try { localStorage.removeItem(key); } catch { /* no storage */ }
+  }
+}
+
+/** The user whose main screen is shown (null: the login screen). */
+let shownUser = /** @type {string | null} */ (null);
+
 function boot() {
   if (teardown) { teardown(); teardown = null; }
   if (api.session) startMain();
@@ -106,18 +129,27 @@ function boot() {
 }
 
 function showLogin() {
+  shownUser = null;
+  setNotifyUser(null);
   document.title = t('app.name');
   renderLogin(root, api, () => boot());
 }
 
-api.onLoggedOut = () => {
-  toast(t('session.expired'), 'error');
+api.onLoggedOut = (/** @type {string} */ reason) => {
+  const was = shownUser;
+  // Close this login's socket and outbox first: nothing more is sent or stored for it.
+  if (teardown) { teardown(); teardown = null; }
+  // Expired: the same user will likely sign in again, their unsent messages wait for them.
+  wipeUserData(was, reason === 'expired');
+  toast(t(reason === 'switched' ? 'session.switched' : reason === 'logout' ? 'session.ended' : 'session.expired'), 'error');
   boot();
 };
 
 function startMain() {
   const store = new Store();
   const userId = /** @type {string} */ (api.userId);
+  shownUser = userId;
+  setNotifyUser(userId);
   store.me = { userId, displayName: '' };
   /** @type {Syncer} */
   let syncer;
@@ -125,7 +157,10 @@ function startMain() {
     token: () => api.token(),
     deviceId: deviceId(),
     onFrame: (f) => syncer.handleFrame(f),
-    onState: (s) => { connEl.dataset.state = s; connText.textContent = t('conn.' + s); document.body.dataset.connection = s; },
+    onState: (s) => {
+      connEl.dataset.state = s; connText.textContent = t('conn.' + s); document.body.dataset.connection = s;
+      if (s === 'online') kickedNotice.hidden = true;
+    },
     onConnected: () => {
       // Presence follows the tab: hidden tabs are "away".
       if (document.hidden) conn.send({ type: 'presence', data: { status: 'away' } });
@@ -133,24 +168,28 @@ function startMain() {
     },
     onDisconnected: () => {},
     onKicked: (reason) => {
-      if (reason === 'replaced') { toast(t('session.replaced'), 'error'); return; }
-      // The login ended (logout, password change, ban…). If our tokens still work (this tab
-      // changed the password and holds the new grant), reconnect; otherwise the 401 and the
-      // failed refresh land in api.onLoggedOut, back to the login screen.
-      // A password change made here answers its HTTP request about when the kick arrives:
-      // give the new grant a moment to land first.
-      setTimeout(() => {
-        if (!api.session) return;
-        api.get('/v1/users/me').then(() => conn.start()).catch((e) => {
-          // Unreachable server: keep trying. A refused login was handled by onLoggedOut.
-          if (/** @type {any} */ (e).status === 0) conn.start();
-        });
-      }, reason === 'password_changed' ? 1_000 : 0);
+      // Close code 4001 (§12): never reconnect by ourselves, except right after this tab's own
+      // password change (it holds the new grant; give it a moment to land).
+      if (reason === 'password_changed' && api.passwordChangeAt && Date.now() - api.passwordChangeAt < 60_000) {
+        api.passwordChangeAt = 0;
+        setTimeout(() => {
+          if (!api.session || api.userId !== userId) return;
+          api.get('/v1/users/me').then(() => conn.start()).catch((e) => {
+            if (/** @type {any} */ (e).status === 0) showKicked(reason);
+          });
+        }, 1_000);
+        return;
+      }
+      if (reason === 'banned') { endLogin('session.banned'); return; }
+      if (reason === 'replaced' || reason === 'forced_offline') { showKicked(reason); return; }
+      // The login ended (logout, refresh reuse, a password change elsewhere…): a refused token
+      // lands in api.onLoggedOut (the login screen); otherwise stay offline until asked.
+      api.get('/v1/users/me').then(() => showKicked(reason)).catch(() => { if (api.session) showKicked(reason); });
     },
     onAuthSuspect: () => { api.get('/v1/users/me').catch(() => {}); },
   });
   syncer = new Syncer(api, store, conn);
-  const outbox = new Outbox(userId, (type, data) => conn.request(type, data), () => conn.isOpen);
+  const outbox = new Outbox(userId, (type, data) => conn.request(type, data), () => conn.isOpen, () => api.userId);
   outbox.onChange = (convId) => { store.emit('outbox:' + convId); };
   outbox.onAck = (e, ack) => {
     const display = e.display ? { ...e.display, preview: undefined } : e.content;
@@ -175,19 +214,48 @@ function startMain() {
     store.touchLast(m);
   };
 
-  syncer.onIncoming = (m) => {
+  /** @param {import('./store.js').Message} m */
+  const showNotification = (m) => {
     const c = store.convs.get(m.conversationId);
-    if (!c || c.muted) return;
+    // Muted, or its state not known yet (a placeholder before sync): no notification.
+    if (!c || c.muted || !c.synced || api.userId !== userId) return;
     const who = store.nameOf(m.senderId) || m.senderName || '';
     const title = c.conversationType === 'group' ? `${who} @ ${store.titleOf(c)}` : who;
     notify(title, previewOf(m, store), m.conversationId, () => ctx.openConversation(m.conversationId));
   };
+  syncer.onIncoming = (m) => {
+    const c = store.convs.get(m.conversationId);
+    if (c && c.synced) { showNotification(m); return; }
+    // Wait for the conversation's state (is it muted?) before deciding.
+    syncer.syncNow().then(() => showNotification(m)).catch(() => {});
+  };
+  // Desktop notifications follow the push preview setting (no sender or text when off).
+  api.get('/v1/push/settings').then((p) => { if (shownUser === userId) setNotifyPreview(!!(p && p.preview)); }).catch(() => {});
 
   // ---- shell ----------------------------------------------------------------------------
   const connText = h('span', { class: 'conn-text' }, t('conn.offline'));
   const connEl = h('div', { class: 'connection', testid: 'connection', dataset: { state: 'offline' }, attrs: { role: 'status', title: t('conn.retry') } }, h('span', { class: 'conn-dot' }), connText);
   // Clicking the indicator while offline retries at once (also after being replaced by another tab).
-  connEl.addEventListener('click', () => { if (conn.state === 'offline') conn.start(); });
+  connEl.addEventListener('click', () => { if (conn.state === 'offline') { kickedNotice.hidden = true; conn.start(); } });
+  // Kicked (replaced, forced offline…): offline, with a notice, until the user reconnects.
+  const kickedText = h('span', { class: 'kicked-text' });
+  const kickedNotice = h('div', { class: 'kicked-notice', testid: 'kicked-notice', hidden: true, attrs: { role: 'alert' } }, kickedText,
+    h('button', { type: 'button', class: 'btn small', testid: 'reconnect', on: { click: () => { kickedNotice.hidden = true; if (conn.state === 'offline') conn.start(); } } }, t('session.reconnect')));
+  /** @param {string} reason */
+  const showKicked = (reason) => {
+    if (!api.session) return;
+    kickedText.textContent = t(reason === 'replaced' ? 'session.replaced' : reason === 'forced_offline' ? 'session.forcedOffline' : 'session.ended');
+    kickedNotice.dataset.reason = reason;
+    kickedNotice.hidden = false;
+  };
+  /** The login is over for good (a ban): back to the login screen, nothing kept. */
+  const endLogin = (/** @type {string} */ notice) => {
+    if (teardown) { teardown(); teardown = null; }
+    api.forget();
+    wipeUserData(userId, false);
+    toast(t(notice), 'error');
+    boot();
+  };
   const meName = h('span', { class: 'me-name', testid: 'me-name' });
   const inboxBadge = h('span', { class: 'badge', testid: 'inbox-badge', hidden: true });
   /** @param {string} testid @param {any} iconName @param {string} label @param {() => void} onClick @param {...Node} extra */
@@ -205,6 +273,7 @@ function startMain() {
     h('div', { class: 'sidebar-sub' },
       h('button', { type: 'button', class: 'search-launch', testid: 'open-search', on: { click: () => openSearch(ctx) } }, icon('search'), h('span', null, t('search.placeholder'))),
       connEl),
+    kickedNotice,
     listRoot);
   const chatRoot = h('main', { class: 'chat-pane' });
   const layout = h('div', { class: 'layout', dataset: { view: 'list' } }, sidebar, chatRoot);
@@ -249,8 +318,12 @@ function startMain() {
     openUserInfo: (u) => openUserInfo(ctx, u),
     openSearch: (convId) => openSearch(ctx, convId),
     logout: async () => {
-      conn.stop();
+      const unsent = outbox.unsentCount();
+      if (unsent > 0 && !(await confirmDialog(t('logout.discard', { n: unsent }), t('settings.logout')))) return;
+      if (teardown) { teardown(); teardown = null; }
+      outbox.close(true);
       await api.logout();
+      wipeUserData(userId, false);
       boot();
     },
     remount: () => boot(),
@@ -298,6 +371,9 @@ function startMain() {
 
   teardown = () => {
     conn.stop();
+    outbox.close(false);
+    syncer.closed = true;
+    setNotifyUser(null);
     if (chatCleanup) chatCleanup();
     listCleanup();
     offs.forEach((f) => f());

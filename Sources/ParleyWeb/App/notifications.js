@@ -3,12 +3,32 @@
 import { loadJSON, saveJSON } from './session.js';
 import { t } from './i18n.js';
 
-const KEY = 'parley.notify';
+// The switch is per account (`parley.notify.<userId>`): the next user of this browser does not
+// inherit it. The key shared by every account in older versions is dropped.
+const PREFIX = 'parley.notify.';
+try { localStorage.removeItem('parley.notify'); } catch { /* no storage */ }
+
+/** @type {string | null} */
+let user = null;
+/** Whether notifications may show the sender and text (the push `preview` setting); off until known. */
+let preview = false;
+
+/**
+ * Whose switch is read and written (null: logged out, nothing is shown).
+ * @param {string | null} userId
+ */
+export function setNotifyUser(userId) { user = userId; preview = false; }
+
+/** @param {boolean} on the user's push `preview` setting (GET /v1/push/settings) */
+export function setNotifyPreview(on) { preview = on; }
+
+/** @param {string} userId */
+export function notifyKey(userId) { return PREFIX + userId; }
 
 export function notificationsSupported() { return 'Notification' in window; }
 
 export function notificationsEnabled() {
-  return notificationsSupported() && Notification.permission === 'granted' && loadJSON(KEY, /** @type {boolean} */ (false)) === true;
+  return !!user && notificationsSupported() && Notification.permission === 'granted' && loadJSON(notifyKey(user), /** @type {boolean} */ (false)) === true;
 }
 
 /**
@@ -17,11 +37,14 @@ export function notificationsEnabled() {
  * @returns {Promise<boolean>} the resulting state
  */
 export async function setNotifications(on) {
-  if (!on) { saveJSON(KEY, false); return false; }
+  const u = user;
+  if (!u) return false;
+  if (!on) { saveJSON(notifyKey(u), false); return false; }
   if (!notificationsSupported()) return false;
   let perm = Notification.permission;
   if (perm === 'default') perm = await Notification.requestPermission();
-  saveJSON(KEY, perm === 'granted');
+  if (user !== u) return false;
+  saveJSON(notifyKey(u), perm === 'granted');
   return perm === 'granted';
 }
 
@@ -33,6 +56,8 @@ export async function setNotifications(on) {
  */
 export function notify(title, body, tag, onClick) {
   if (!notificationsEnabled() || !document.hidden) return;
+  // Without preview: no sender, no text (as the user chose for push).
+  if (!preview) { title = t('app.name'); body = t('notify.newMessage'); }
   try {
     const n = new Notification(title, { body, tag });
     n.onclick = () => { window.focus(); onClick(); n.close(); };

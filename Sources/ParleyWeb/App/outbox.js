@@ -29,9 +29,14 @@ export class Outbox {
    * @param {string} userId
    * @param {(type: string, data: any) => Promise<any>} request sends a socket request
    * @param {() => boolean} isOpen
+   * @param {() => string | null} currentUser who is logged in now: nothing is sent as anyone else
    */
-  constructor(userId, request, isOpen) {
+  constructor(userId, request, isOpen, currentUser) {
+    this.userId = userId;
     this.key = 'parley.outbox.' + userId;
+    this.currentUser = currentUser;
+    /** Set on logout: nothing is sent or written any more. */
+    this.closed = false;
     this.request = request;
     this.isOpen = isOpen;
     /** @type {OutboxEntry[]} */
@@ -53,7 +58,33 @@ export class Outbox {
 
   static newLocalId() { return 'web-' + Date.now().toString(36) + '-' + randomId(6); }
 
+  /**
+   * Logout: stops sending and, with `discard`, forgets the entries (in memory and on disk).
+   * @param {boolean} discard
+   */
+  close(discard) {
+    this.closed = true;
+    clearTimeout(this.retryTimer);
+    if (discard) {
+      for (const e of this.entries) {
+        if (e.display && typeof e.display.preview === 'string' && e.display.preview.startsWith('blob:')) {
+          try { URL.revokeObjectURL(e.display.preview); } catch { /* already gone */ }
+        }
+      }
+      this.entries = [];
+      this.files.clear();
+      try { localStorage.removeItem(this.key); } catch { /* nothing stored */ }
+    }
+  }
+
+  /** Messages not sent yet (pending, uploading or failed). */
+  unsentCount() { return this.entries.length; }
+
+  /** Whether this outbox may send now: open socket, and still its own user's login. */
+  maySend() { return !this.closed && this.currentUser() === this.userId && this.isOpen(); }
+
   persist() {
+    if (this.closed) return;
     // Local previews (blob: URLs) die with the page; do not store them.
     saveJSON(this.key, this.entries.map((e) => ({ ...e, display: e.display && e.display.preview ? { ...e.display, preview: undefined } : e.display })));
   }
@@ -108,7 +139,7 @@ export class Outbox {
 
   /** @param {OutboxEntry} e */
   async sendOne(e) {
-    if (this.inFlight.has(e.localId) || !this.isOpen()) return;
+    if (this.inFlight.has(e.localId) || !this.maySend()) return;
     this.inFlight.add(e.localId);
     /** @type {any} */
     const data = { localId: e.localId, contentType: e.contentType, content: e.content, conversationType: e.conversationType };
@@ -118,13 +149,14 @@ export class Outbox {
     try {
       const ack = await this.request('message', data);
       this.inFlight.delete(e.localId);
-      if (!this.get(e.localId)) return;
+      if (this.closed || !this.get(e.localId)) return;
       this.entries = this.entries.filter((x) => x.localId !== e.localId);
       this.persist();
       this.onAck(e, ack);
       this.onChange(e.conversationId);
     } catch (err) {
       this.inFlight.delete(e.localId);
+      if (this.closed) return;
       const code = err && typeof err === 'object' && 'code' in err ? String(/** @type {any} */ (err).code) : 'internal';
       if (TRANSIENT.has(code)) {
         // Stays pending: resent with the same localId after a pause, or on reconnect.

@@ -44,6 +44,8 @@
  * @property {number | null} peerDeliveredSeq
  * @property {number | null} peerReadSeq
  * @property {number} [groupDeliveredSeq] highest seq a group delivery receipt told us about
+ * @property {boolean} [synced] whether its state (muted…) came from the server; false for a
+ *   local placeholder (a live message before sync, a new chat)
  *
  * @typedef {Object} User
  * @property {string} userId
@@ -193,6 +195,7 @@ export class Store {
       peerDeliveredSeq: maxOrNull(s.peerDeliveredSeq, old ? old.peerDeliveredSeq : null),
       peerReadSeq: maxOrNull(s.peerReadSeq, old ? old.peerReadSeq : null),
       groupDeliveredSeq: old ? old.groupDeliveredSeq : 0,
+      synced: !!s.synced || !!(old && old.synced),
     };
     // Live messages overtook this summary (it was computed before they arrived): keep the
     // counts they produced, and let the syncer ask again for a consistent picture.

@@ -23,10 +23,16 @@ export class Syncer {
     this.version = 0;
     this.running = false;
     this.again = false;
+    /** @type {Promise<void> | null} the sync run in progress */
+    this.current = null;
     /** @type {Set<string>} user ids whose profile was asked for */
     this.asked = new Set();
     /** @type {Set<string>} conversations with a gap fill in flight */
     this.filling = new Set();
+    /** @type {Map<string, {again: boolean}>} edit look-ups in flight (conversation, message) */
+    this.editing = new Map();
+    /** Set on logout: nothing more is written for this user. */
+    this.closed = false;
     /** Notifies the app of a new message from someone else (desktop notification, sound). */
     this.onIncoming = /** @type {(m: Message) => void} */ (() => {});
     /** Notifies the app of a kicked / group-left etc. event worth a toast. */
@@ -40,21 +46,31 @@ export class Syncer {
   }
 
   saveInbox() {
+    if (this.closed) return;
     saveJSON(this.inboxKey, { items: this.store.inbox.slice(-300), seq: this.notificationSeq, seen: this.store.inboxSeen });
   }
 
   // --- sync ------------------------------------------------------------------------------
 
-  /** Runs `sync` until `hasMore` is false; coalesces concurrent calls. */
-  async syncNow() {
-    if (this.running) { this.again = true; return; }
+  /**
+   * Runs `sync` until `hasMore` is false; coalesces concurrent calls (a call during a run makes
+   * it go round once more, and resolves when that run is over).
+   * @returns {Promise<void>}
+   */
+  syncNow() {
+    if (this.current) { this.again = true; return this.current; }
+    this.current = this.runSync().finally(() => { this.current = null; });
+    return this.current;
+  }
+
+  async runSync() {
     this.running = true;
     let rounds = 0;
     try {
       do {
         this.again = false;
         for (let page = 0; page < 50; page++) {
-          const d = await this.api.get(`/v1/sync?since=${this.version}&notificationsAfter=${this.notificationSeq}&limit=200`);
+          const d = await this.api.get(`/v1/sync?since=${encodeURIComponent(String(this.version))}&notificationsAfter=${encodeURIComponent(String(this.notificationSeq))}&limit=200`);
           for (const s of d.conversations || []) this.applySummary(s);
           for (const n of d.notifications || []) this.applyNotification(n, false);
           this.version = d.version ?? this.version;
@@ -73,7 +89,8 @@ export class Syncer {
 
   /** @param {any} s */
   applySummary(s) {
-    const c = this.store.upsertConversation(s);
+    // A summary from the server: the conversation's state (muted…) is known from now on.
+    const c = this.store.upsertConversation({ ...s, synced: true });
     if (c.conversationType === 'private' && c.peerId) this.ensureUsers([c.peerId]);
     const w = this.store.windows.get(c.conversationId);
     // A loaded window that follows the end is behind the summary: fetch what is missing.
@@ -199,14 +216,32 @@ export class Syncer {
   applyEvents(convId, items) {
     for (const ev of items) {
       const target = ev.content && ev.content.messageId;
-      if (!target) continue;
-      if (ev.contentType === 'recall') this.patchMessage(convId, target, { recalled: true, content: null });
-      else if (ev.contentType === 'edit' && this.store.windows.get(convId)?.byId.has(target)) {
-        this.api.get(`/v1/conversations/${encodeURIComponent(convId)}/messages/${encodeURIComponent(target)}/edits`)
-          .then((r) => this.patchMessage(convId, target, { content: r.current, edited: true, editedAt: r.editedAt ?? null }))
-          .catch(() => {});
-      }
+      if (target && ev.contentType === 'recall') this.patchMessage(convId, target, { recalled: true, content: null });
     }
+    // Edit events carry no content (§3a): fetch each edited message's current content once per
+    // batch, however many times it was edited, and only for messages shown that did not come
+    // fresh in this very batch.
+    const w = this.store.windows.get(convId);
+    for (const target of editTargets(items)) if (w && w.byId.has(target)) this.fetchEdit(convId, target);
+  }
+
+  /**
+   * One `GET …/edits` per message at a time; asked again while in flight, it runs once more after.
+   * @param {string} convId @param {string} target
+   */
+  fetchEdit(convId, target) {
+    const key = convId + '\n' + target;
+    const running = this.editing.get(key);
+    if (running) { running.again = true; return; }
+    const state = { again: false };
+    this.editing.set(key, state);
+    this.api.get(`/v1/conversations/${encodeURIComponent(convId)}/messages/${encodeURIComponent(target)}/edits`)
+      .then((r) => { if (!this.closed) this.patchMessage(convId, target, { content: r.current, edited: true, editedAt: r.editedAt ?? null }); })
+      .catch(() => {})
+      .finally(() => {
+        this.editing.delete(key);
+        if (state.again && !this.closed) this.fetchEdit(convId, target);
+      });
   }
 
   /**
@@ -379,7 +414,7 @@ export class Syncer {
         return;
       case 'conversation_updated': {
         const c = store.convs.get(a.conversationId);
-        if (c) { c.pinned = !!a.pinned; c.muted = !!a.muted; c.hidden = !!a.hidden; store.emit('convs'); store.emit('conv:' + c.conversationId); }
+        if (c) { c.pinned = !!a.pinned; c.muted = !!a.muted; c.hidden = !!a.hidden; c.synced = true; store.emit('convs'); store.emit('conv:' + c.conversationId); }
         return;
       }
       case 'friend_updated':
@@ -516,6 +551,28 @@ export class Syncer {
       return { friends: [], blocks: [] };
     }
   }
+}
+
+/**
+ * The messages whose edits a page of history reports, each once, in order of first mention:
+ * not those recalled later in the page (no content to show) nor those the page itself carries
+ * (history returns them with their current content).
+ * @param {{contentType: string, messageId?: string, content?: any}[]} items
+ * @returns {string[]}
+ */
+export function editTargets(items) {
+  /** @type {Set<string>} */
+  const edited = new Set();
+  /** @type {Set<string>} */
+  const skip = new Set();
+  for (const ev of items) {
+    if (ev.messageId && !EVENT_TYPES.has(ev.contentType)) skip.add(ev.messageId);
+    const target = ev.content && typeof ev.content.messageId === 'string' ? ev.content.messageId : null;
+    if (!target) continue;
+    if (ev.contentType === 'edit') edited.add(target);
+    else if (ev.contentType === 'recall') skip.add(target);
+  }
+  return [...edited].filter((id) => !skip.has(id));
 }
 
 /**

@@ -5,7 +5,7 @@ import { t, formatTime, formatDay, formatLastSeen } from '../i18n.js';
 import { EVENT_TYPES } from '../store.js';
 import { peerOf } from '../sync.js';
 import { Outbox } from '../outbox.js';
-import { loadInto, primeMedia, download, formatBytes } from '../media.js';
+import { loadInto, loadLazy, primeMedia, download, formatBytes, mediaPath, externalUrl, cachedMediaUrl } from '../media.js';
 import { avatar, openMenu, openDialog, toast, confirmDialog } from './dialog.js';
 import { conversationMenu } from './conversation-list.js';
 
@@ -18,8 +18,11 @@ const QUICK_REACTIONS = ['👍', '❤️', '😂', '😮', '😢', '🎉'];
 const TYPING_RESEND_MS = 3_000;
 const TYPING_IDLE_MS = 4_000;
 
-/** Unsent text per conversation, kept while switching chats. @type {Map<string, string>} */
+/** Unsent text per conversation, kept while switching chats (this page, this login). @type {Map<string, string>} */
 const drafts = new Map();
+
+/** Logout: no draft stays for the next user. */
+export function clearDrafts() { drafts.clear(); }
 
 /**
  * A one-line preview of a message (list, quotes, notifications).
@@ -66,7 +69,7 @@ export function mountChat(root, ctx, convId, opts = {}) {
 
   // ---- header -------------------------------------------------------------------------------
   const back = h('button', { type: 'button', class: 'icon-btn back-btn', testid: 'back', attrs: { 'aria-label': t('common.back') }, on: { click: () => ctx.closeConversation() } }, icon('back'));
-  const titleEl = h('h2', { class: 'chat-title', testid: 'chat-title' });
+  const titleEl = h('h2', { class: 'chat-title', testid: 'chat-title', attrs: { dir: 'auto' } });
   const subtitle = h('div', { class: 'chat-subtitle', testid: 'chat-subtitle' });
   const avatarSlot = h('span', { class: 'avatar-wrap' });
   const infoBtn = h('button', { type: 'button', class: 'icon-btn', testid: 'chat-info', attrs: { 'aria-label': t('chat.info') }, on: { click: () => openInfo() } }, icon('info'));
@@ -153,7 +156,7 @@ export function mountChat(root, ctx, convId, opts = {}) {
       else if (g.muteAll && role === 'member') note = t('group.allMuted');
     }
     announcementBar.hidden = !(g && g.announcement);
-    if (g && g.announcement) announcementBar.replaceChildren(h('b', null, t('group.announcement') + ': '), h('span', null, String(g.announcement)));
+    if (g && g.announcement) announcementBar.replaceChildren(h('b', null, t('group.announcement') + ': '), h('span', { attrs: { dir: 'auto' } }, String(g.announcement)));
     mutedNote.textContent = note;
     mutedNote.hidden = !note;
   }
@@ -270,7 +273,7 @@ export function mountChat(root, ctx, convId, opts = {}) {
   function messageEl(m, o) {
     const group = isGroup();
     const bubble = h('div', { class: 'bubble' });
-    if (group && !o.own && !o.grouped) bubble.append(h('div', { class: 'sender-name', testid: 'sender-name' }, store.nameOf(m.senderId) || m.senderName || ''));
+    if (group && !o.own && !o.grouped) bubble.append(h('div', { class: 'sender-name', testid: 'sender-name', attrs: { dir: 'auto' } }, store.nameOf(m.senderId) || m.senderName || ''));
     if (m.quote && !m.recalled) bubble.append(quoteEl(m.quote));
     bubble.append(contentEl(m));
     const meta = h('span', { class: 'meta' },
@@ -320,8 +323,8 @@ export function mountChat(root, ctx, convId, opts = {}) {
   /** @param {any} q */
   function quoteEl(q) {
     return h('button', { type: 'button', class: 'quote', testid: 'quote', on: { click: () => { const m = store.findMessage(q.messageId); if (m) revealSeq(m.seq); else if (q.seq) revealSeq(q.seq); } } },
-      h('span', { class: 'quote-name' }, store.nameOf(q.senderId) || q.senderName || ''),
-      h('span', { class: 'quote-text' }, q.recalled ? t('msg.recalled') : (q.preview || t('preview.' + (q.contentType || 'message')))));
+      h('span', { class: 'quote-name', attrs: { dir: 'auto' } }, store.nameOf(q.senderId) || q.senderName || ''),
+      h('span', { class: 'quote-text', attrs: { dir: 'auto' } }, q.recalled ? t('msg.recalled') : (q.preview || t('preview.' + (q.contentType || 'message')))));
   }
 
   /**
@@ -334,33 +337,65 @@ export function mountChat(root, ctx, convId, opts = {}) {
     switch (m.contentType) {
       case 'text': return textEl(String(c.text || ''), m);
       case 'image': {
+        const full = mediaPath(c.url, location.origin);
+        const thumb = mediaPath(c.thumbnailUrl, location.origin) || full;
+        if (!(pending && c.preview) && !thumb) return externalLink(c.url, c.name || t('preview.image'), 'image');
         const img = h('img', { class: 'media-thumb', testid: 'image', alt: c.name || t('preview.image'), attrs: { loading: 'lazy' } });
         const [w, hh] = fit(c.width || (c.thumbnail && c.thumbnail.width) || 240, c.height || (c.thumbnail && c.thumbnail.height) || 180);
         img.width = w; img.height = hh;
         if (pending && c.preview) img.src = c.preview;
-        else if (c.thumbnailUrl || c.url) loadInto(img, c.thumbnailUrl || c.url);
-        const btn = h('button', { type: 'button', class: 'media-btn', attrs: { 'aria-label': t('media.open') }, on: { click: () => { if (c.url && !pending) openViewer(c); } } }, img);
+        else if (thumb) loadLazy(img, thumb);
+        const btn = h('button', { type: 'button', class: 'media-btn', attrs: { 'aria-label': t('media.open') }, on: { click: () => { if (full && !pending) openViewer(c); } } }, img);
         return btn;
       }
       case 'video': {
+        const full = mediaPath(c.url, location.origin);
+        if (!full && !pending) return externalLink(c.url, c.name || t('preview.video'), 'video');
         const poster = h('img', { class: 'media-thumb', alt: t('preview.video') });
         const [w, hh] = fit(c.width || 320, c.height || 180);
         poster.width = w; poster.height = hh;
-        if (c.thumbnailUrl) loadInto(poster, c.thumbnailUrl);
-        return h('button', { type: 'button', class: 'media-btn video', testid: 'video', on: { click: () => { if (c.url && !pending) openViewer(c, 'video'); } } }, poster, h('span', { class: 'play' }, '▶'), c.duration ? h('span', { class: 'duration' }, duration(c.duration)) : null);
+        const thumb = mediaPath(c.thumbnailUrl, location.origin);
+        if (thumb) loadLazy(poster, thumb);
+        // The video itself is downloaded only when the user opens it.
+        return h('button', { type: 'button', class: 'media-btn video', testid: 'video', on: { click: () => { if (full && !pending) openViewer(c, 'video'); } } }, poster, h('span', { class: 'play' }, '▶'), c.duration ? h('span', { class: 'duration' }, duration(c.duration)) : null);
       }
       case 'audio': {
+        const full = mediaPath(c.url, location.origin);
+        if (!full && !pending) return externalLink(c.url, c.name || t('preview.audio'), 'audio');
         const audio = h('audio', { controls: true, preload: 'none', testid: 'audio' });
         const wrap = h('div', { class: 'audio' }, audio);
-        if (c.url && !pending) loadInto(audio, c.url);
+        // Nothing is downloaded until the user asks to play (a page of voice messages costs
+        // nothing); once played, a re-render shows the same downloaded copy.
+        const ready = full ? cachedMediaUrl(full) : null;
+        if (ready) { audio.src = ready; return wrap; }
+        audio.hidden = true;
+        const play = h('button', { type: 'button', class: 'btn small audio-play', testid: 'audio-play', attrs: { 'aria-label': t('media.play') } },
+          h('span', { class: 'play-icon', attrs: { 'aria-hidden': 'true' } }, '▶'), ' ', c.duration ? duration(c.duration) : t('preview.audio'));
+        play.disabled = !full || !!pending;
+        play.addEventListener('click', () => {
+          if (!full) return;
+          play.disabled = true;
+          loadInto(audio, full).then(() => {
+            if (audio.classList.contains('broken')) { play.disabled = false; toast(t('media.failed'), 'error'); return; }
+            audio.hidden = false;
+            play.remove();
+            audio.play().catch(() => {});
+          });
+        });
+        wrap.prepend(play);
         return wrap;
       }
-      case 'file':
-        return h('button', { type: 'button', class: 'file-card', testid: 'file', on: { click: () => { if (c.url && !pending) download(c.url, c.name).catch(() => toast(t('media.failed'), 'error')); } } },
+      case 'file': {
+        const full = mediaPath(c.url, location.origin);
+        if (!full && !pending) return externalLink(c.url, c.name || t('preview.file'), 'file');
+        return h('button', { type: 'button', class: 'file-card', testid: 'file', on: { click: () => { if (full && !pending) download(full, c.name).catch(() => toast(t('media.failed'), 'error')); } } },
           h('span', { class: 'file-icon' }, icon('file')),
-          h('span', { class: 'file-info' }, h('span', { class: 'file-name' }, c.name || t('preview.file')), h('span', { class: 'file-size' }, formatBytes(c.size))));
+          h('span', { class: 'file-info' }, h('span', { class: 'file-name', attrs: { dir: 'auto' } }, c.name || t('preview.file')), h('span', { class: 'file-size' }, formatBytes(c.size))));
+      }
       case 'sticker': {
-        if (c.url) { const img = h('img', { class: 'sticker', alt: t('preview.sticker') }); img.src = safeUrl(c.url) || ''; return img; }
+        const path = mediaPath(c.url, location.origin);
+        if (path) { const img = h('img', { class: 'sticker', alt: t('preview.sticker') }); loadLazy(img, path); return img; }
+        if (c.url) return externalLink(c.url, t('preview.sticker'), null);
         return h('div', { class: 'text' }, t('preview.sticker'));
       }
       case 'card':
@@ -374,10 +409,25 @@ export function mountChat(root, ctx, convId, opts = {}) {
       case 'forward':
         return h('div', { class: 'forward', testid: 'forward' },
           h('div', { class: 'forward-title' }, c.title || t('preview.forward')),
-          (c.messages || []).slice(0, 5).map((/** @type {any} */ x) => h('div', { class: 'forward-line' }, h('b', null, (x.senderName || '') + ': '), x.contentType === 'text' ? String((x.content && x.content.text) || '') : t('preview.' + x.contentType))));
+          (c.messages || []).slice(0, 5).map((/** @type {any} */ x) => h('div', { class: 'forward-line' }, h('b', { attrs: { dir: 'auto' } }, x.senderName || ''), ': ', h('span', { attrs: { dir: 'auto' } }, x.contentType === 'text' ? String((x.content && x.content.text) || '') : t('preview.' + x.contentType)))));
       default:
         return h('div', { class: 'text muted-text' }, t('preview.message'));
     }
+  }
+
+  /**
+   * Media content whose URL is not one of this node's media downloads: shown as a plain link
+   * (http/https only, opened without referrer), never fetched and never put in an <img>.
+   * @param {unknown} url
+   * @param {string} label
+   * @param {string | null} testid
+   */
+  function externalLink(url, label, testid) {
+    const href = externalUrl(url, location.href);
+    const body = [h('span', { class: 'file-icon' }, icon('file')),
+      h('span', { class: 'file-info' }, h('span', { class: 'file-name', attrs: { dir: 'auto' } }, label), h('span', { class: 'file-size external-url', attrs: { dir: 'ltr' } }, href || ''))];
+    if (!href) return h('div', { class: 'file-card external', testid: testid || undefined }, ...body);
+    return h('a', { class: 'file-card external', testid: testid || undefined, href, target: '_blank', rel: 'noopener noreferrer', attrs: { referrerpolicy: 'no-referrer' } }, ...body);
   }
 
   /**
@@ -386,7 +436,10 @@ export function mountChat(root, ctx, convId, opts = {}) {
    * @param {Message} m
    */
   function textEl(text, m) {
-    const el = h('div', { class: 'text', testid: 'message-text' });
+    // The text alone carries message-text (its textContent is exactly the message); the
+    // time's invisible spacer goes next to it, in the wrapper (see appendMeta).
+    const el = h('span', { class: 'text-body', testid: 'message-text', attrs: { dir: 'auto' } });
+    const wrap = h('div', { class: 'text' }, el);
     const names = new Set();
     for (const u of m.atUsers || []) {
       if (u === 'all') { names.add('all'); names.add('所有人'); continue; }
@@ -409,7 +462,7 @@ export function mountChat(root, ctx, convId, opts = {}) {
       last = i + match[0].length;
     }
     if (last < text.length) el.append(text.slice(last));
-    return el;
+    return wrap;
   }
 
   /** @param {string} n */
@@ -526,7 +579,7 @@ export function mountChat(root, ctx, convId, opts = {}) {
       h('span', { class: 'context-icon' }, icon(context.mode === 'reply' ? 'reply' : 'info')),
       h('span', { class: 'context-text' },
         h('b', null, context.mode === 'reply' ? t('composer.replyingTo', { name: store.nameOf(m.senderId) || m.senderName || '' }) : t('composer.editing')),
-        h('span', { class: 'context-preview' }, previewOf(m, store))),
+        h('span', { class: 'context-preview', attrs: { dir: 'auto' } }, previewOf(m, store))),
       h('button', { type: 'button', class: 'icon-btn small', testid: 'reply-cancel', attrs: { 'aria-label': t('common.cancel') }, on: { click: () => cancelContext() } }, icon('close')));
     contextBar.dataset.mode = context.mode;
     contextBar.hidden = false;
@@ -763,6 +816,9 @@ export function mountChat(root, ctx, convId, opts = {}) {
 
   /** @param {any} c content */
   function openViewer(c, kind = 'image') {
+    const full = mediaPath(c.url, location.origin);
+    if (!full) return;
+    c = { ...c, url: full };
     const d = openDialog({ title: c.name || t(kind === 'video' ? 'media.video' : 'media.photo'), testid: 'media-viewer', wide: true });
     d.el.classList.add('viewer');
     if (kind === 'video') {

@@ -66,11 +66,17 @@ export function mountConversationList(root, ctx) {
     const title = store.titleOf(c) || (c.conversationType === 'group' ? t('group.untitled') : t('common.loading'));
     const typists = store.typists(c.conversationId);
     const last = c.lastMessage;
-    let preview = '';
-    if (typists.length) preview = t('typing.short');
+    // The sender's name and the text are separate, direction-isolated elements: a name or a
+    // text with bidi controls cannot reorder the other.
+    /** @type {Node[]} */
+    let preview = [];
+    if (typists.length) preview = [document.createTextNode(t('typing.short'))];
     else if (last) {
       const who = last.senderId === store.me?.userId ? t('list.you') : (c.conversationType === 'group' ? (store.nameOf(last.senderId) || last.senderName || '') : '');
-      preview = (who ? who + ': ' : '') + previewOf(last, store);
+      preview = [
+        ...(who ? [h('span', { class: 'preview-name', attrs: { dir: 'auto' } }, who), document.createTextNode(': ')] : []),
+        h('span', { class: 'preview-text', attrs: { dir: 'auto' } }, previewOf(last, store)),
+      ];
     }
     const presence = c.peerId ? store.presence.get(c.peerId) : null;
     const dot = c.conversationType === 'private'
@@ -90,11 +96,11 @@ export function mountConversationList(root, ctx) {
     av,
     h('span', { class: 'conv-body' },
       h('span', { class: 'conv-top' },
-        h('span', { class: 'conv-title' }, title),
+        h('span', { class: 'conv-title', attrs: { dir: 'auto' } }, title),
         c.muted ? h('span', { class: 'muted-mark', testid: 'muted', attrs: { title: t('list.muted') } }, icon('mute')) : null,
         h('span', { class: 'conv-time' }, formatShort(last ? last.timestamp : c.updatedAt))),
       h('span', { class: 'conv-bottom' },
-        h('span', { class: 'conv-preview' + (typists.length ? ' typing-text' : '') }, preview),
+        h('span', { class: 'conv-preview' + (typists.length ? ' typing-text' : '') }, ...preview),
         badges)));
     const more = h('button', {
       type: 'button', class: 'icon-btn conv-more', testid: 'conversation-menu', attrs: { 'aria-label': t('list.actions') },
@@ -146,7 +152,7 @@ export async function setFlag(ctx, c, patch) {
     const r = await ctx.api.patch('/v1/conversations/' + encodeURIComponent(c.conversationId), patch);
     const cur = ctx.store.convs.get(c.conversationId);
     if (cur) {
-      cur.pinned = !!r.pinned; cur.muted = !!r.muted; cur.hidden = !!r.hidden;
+      cur.pinned = !!r.pinned; cur.muted = !!r.muted; cur.hidden = !!r.hidden; cur.synced = true;
       if (cur.hidden && ctx.store.activeId === cur.conversationId) ctx.closeConversation();
       ctx.store.emit('convs');
       ctx.store.emit('conv:' + cur.conversationId);

@@ -64,17 +64,18 @@ export function openGroupInfo(ctx, groupId) {
       /** @type {import('./dialog.js').MenuItem[]} */
       const items = [];
       const base = '/v1/groups/' + encodeURIComponent(groupId);
+      const uid = encodeURIComponent(String(m.userId));
       const run = (/** @type {() => Promise<any>} */ f) => f().then(() => syncer.refreshGroup(groupId)).catch((e) => toast(errText(e), 'error'));
       if (role === 'owner') {
-        if (m.role === 'member') items.push({ label: t('group.makeAdmin'), testid: 'member-make-admin', onSelect: () => run(() => api.put(`${base}/roles/${m.userId}`, { role: 'admin' })) });
-        else items.push({ label: t('group.removeAdmin'), testid: 'member-remove-admin', onSelect: () => run(() => api.put(`${base}/roles/${m.userId}`, { role: 'member' })) });
+        if (m.role === 'member') items.push({ label: t('group.makeAdmin'), testid: 'member-make-admin', onSelect: () => run(() => api.put(`${base}/roles/${uid}`, { role: 'admin' })) });
+        else items.push({ label: t('group.removeAdmin'), testid: 'member-remove-admin', onSelect: () => run(() => api.put(`${base}/roles/${uid}`, { role: 'member' })) });
         items.push({ label: t('group.transfer'), testid: 'member-transfer', onSelect: async () => { if (await confirmDialog(t('group.transferConfirm', { name: store.nameOf(m.userId) || m.displayName }), t('group.transfer'))) run(() => api.post(`${base}/transfer`, { userId: m.userId })); } });
       }
       const muted = m.mutedUntil && m.mutedUntil > Date.now();
       items.push(muted
-        ? { label: t('group.unmuteMember'), testid: 'member-unmute', onSelect: () => run(() => api.del(`${base}/mutes/${m.userId}`)) }
-        : { label: t('group.muteMember'), testid: 'member-mute', onSelect: () => run(() => api.put(`${base}/mutes/${m.userId}`, { until: Date.now() + 3_600_000 })) });
-      items.push({ label: t('group.removeMember'), testid: 'member-remove', danger: true, onSelect: () => run(() => api.del(`${base}/members/${m.userId}`)) });
+        ? { label: t('group.unmuteMember'), testid: 'member-unmute', onSelect: () => run(() => api.del(`${base}/mutes/${uid}`)) }
+        : { label: t('group.muteMember'), testid: 'member-mute', onSelect: () => run(() => api.put(`${base}/mutes/${uid}`, { until: Date.now() + 3_600_000 })) });
+      items.push({ label: t('group.removeMember'), testid: 'member-remove', danger: true, onSelect: () => run(() => api.del(`${base}/members/${uid}`)) });
       openMenu(anchor, items, 'member-actions');
     }
 

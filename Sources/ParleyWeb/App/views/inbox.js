@@ -32,9 +32,11 @@ export function openInbox(ctx) {
     const text = describe(n, who, store);
     /** @type {{accept: string, reject: string} | null} */
     let urls = null;
-    if (n.notificationType === 'friend_request' && a.requestId) urls = { accept: `/v1/friends/requests/${a.requestId}/accept`, reject: `/v1/friends/requests/${a.requestId}/reject` };
-    if (n.notificationType === 'group_invitation' && a.invitationId) urls = { accept: `/v1/group-invitations/${a.invitationId}/accept`, reject: `/v1/group-invitations/${a.invitationId}/reject` };
-    if (n.notificationType === 'group_join_request' && a.requestId && a.groupId) urls = { accept: `/v1/groups/${a.groupId}/join-requests/${a.requestId}/accept`, reject: `/v1/groups/${a.groupId}/join-requests/${a.requestId}/reject` };
+    // Ids come from notification data: each is encoded as one path segment.
+    const seg = (/** @type {unknown} */ v) => encodeURIComponent(String(v));
+    if (n.notificationType === 'friend_request' && a.requestId) urls = { accept: `/v1/friends/requests/${seg(a.requestId)}/accept`, reject: `/v1/friends/requests/${seg(a.requestId)}/reject` };
+    if (n.notificationType === 'group_invitation' && a.invitationId) urls = { accept: `/v1/group-invitations/${seg(a.invitationId)}/accept`, reject: `/v1/group-invitations/${seg(a.invitationId)}/reject` };
+    if (n.notificationType === 'group_join_request' && a.requestId && a.groupId) urls = { accept: `/v1/groups/${seg(a.groupId)}/join-requests/${seg(a.requestId)}/accept`, reject: `/v1/groups/${seg(a.groupId)}/join-requests/${seg(a.requestId)}/reject` };
     const actions = urls && !n.handled ? h('span', { class: 'inbox-actions' },
       h('button', { type: 'button', class: 'btn small primary', testid: 'inbox-accept', on: { click: () => answer(n, /** @type {any} */ (urls).accept, 'accepted') } }, t('common.accept')),
       h('button', { type: 'button', class: 'btn small', testid: 'inbox-reject', on: { click: () => answer(n, /** @type {any} */ (urls).reject, 'rejected') } }, t('common.reject')))

@@ -4,7 +4,7 @@ import { h } from '../dom.js';
 import { t, langSetting, setLang } from '../i18n.js';
 import { openDialog, toast } from './dialog.js';
 import { errText } from './chat.js';
-import { notificationsEnabled, notificationsSupported, setNotifications } from '../notifications.js';
+import { notificationsEnabled, notificationsSupported, setNotifications, setNotifyPreview } from '../notifications.js';
 
 /** @typedef {import('../app.js').Ctx} Ctx */
 
@@ -80,7 +80,7 @@ export function openSettings(ctx) {
   const savePush = async () => {
     const timeZone = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
     const quietHours = quiet.checked && quietStart.value && quietEnd.value ? { start: quietStart.value, end: quietEnd.value, timeZone } : null;
-    try { await api.patch('/v1/push/settings', { enabled: pushEnabled.checked, preview: pushPreview.checked, quietHours }); toast(t('common.saved')); } catch (e) { toast(errText(e), 'error'); }
+    try { const r = await api.patch('/v1/push/settings', { enabled: pushEnabled.checked, preview: pushPreview.checked, quietHours }); setNotifyPreview(!!(r && r.preview)); toast(t('common.saved')); } catch (e) { toast(errText(e), 'error'); }
   };
   for (const el of [pushEnabled, pushPreview, quiet, quietStart, quietEnd]) el.addEventListener('change', savePush);
 
@@ -108,6 +108,9 @@ export function openSettings(ctx) {
   change.addEventListener('click', async () => {
     if (!current.value || !next.value) return;
     try {
+      // The change kicks this login's sessions (`password_changed`): this tab alone may then
+      // reconnect by itself, with the new grant.
+      api.passwordChangeAt = Date.now();
       const grant = await api.post('/v1/auth/password', { currentPassword: current.value, newPassword: next.value });
       api.adopt(grant);
       current.value = next.value = '';

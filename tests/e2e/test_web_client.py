@@ -476,11 +476,13 @@ def test_another_users_login_in_storage_is_never_adopted(browsers):
         carol.ok("POST", "/v1/messages", text_message(alice, "hi alice"))
         conversation = private_id(alice, carol.id)
         open_conversation(a, conversation)
-        # Bob's login lands in storage as another tab's login would (a 60 s token: this tab
-        # refreshes within 5 s).
+        # Bob's login lands in storage as another tab's login would, then Alice's login ends on
+        # the server, so this tab must refresh (its session is dropped, the socket closed).
+        alices_token = a.stored_session()["accessToken"]
         a.js("localStorage.setItem('parley.session', JSON.stringify({userId: arguments[0], accessToken: arguments[1], "
              "refreshToken: arguments[2], expiresAt: Date.now() + 55000}))", bob.id, bob.token, bob.grant["refreshToken"])
         send_text(a, "typed after the swap")
+        assert server.post("/v1/auth/logout", {}, token=alices_token).status_code == 200
         a.element("username", timeout=20)
         assert a.find(css("composer")) is None
         stored = a.stored_session()

@@ -23,6 +23,15 @@ export class ApiError extends Error {
 /** Refresh this long before the access token runs out. */
 const REFRESH_MARGIN_MS = 60_000;
 
+/**
+ * How long before expiry to refresh: `ms`, but at most a fifth of the token's lifetime, so a
+ * node issuing short tokens (say 60 s) is not asked for a new one every few seconds.
+ * @param {Session} session @param {number} ms
+ */
+function refreshMargin(session, ms) {
+  return session.lifetimeMs > 0 ? Math.min(ms, session.lifetimeMs / 5) : ms;
+}
+
 export class Api {
   constructor() {
     /** @type {Session | null} */
@@ -84,14 +93,14 @@ export class Api {
   schedule() {
     clearTimeout(this.timer);
     if (!this.session) return;
-    const due = Math.max(5_000, this.session.expiresAt - REFRESH_MARGIN_MS - Date.now());
+    const due = Math.max(5_000, this.session.expiresAt - refreshMargin(this.session, REFRESH_MARGIN_MS) - Date.now());
     this.timer = window.setTimeout(() => { this.refresh().catch(() => {}); }, Math.min(due, 2 ** 31 - 1));
   }
 
   /** @returns {Promise<string>} a currently valid access token */
   async token() {
     if (!this.session) throw new ApiError(401, 'unauthorized', 'not logged in');
-    if (this.session.expiresAt - Date.now() < 30_000) await this.refresh();
+    if (this.session.expiresAt - Date.now() < refreshMargin(this.session, 30_000)) await this.refresh();
     if (!this.session) throw new ApiError(401, 'unauthorized', 'not logged in');
     return this.session.accessToken;
   }

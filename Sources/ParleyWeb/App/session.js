@@ -6,6 +6,7 @@
  * @property {string} accessToken
  * @property {string} refreshToken
  * @property {number} expiresAt epoch ms when the access token expires
+ * @property {number} lifetimeMs how long the access token was issued for (0: unknown)
  */
 
 const KEY = 'parley.session';
@@ -17,7 +18,7 @@ export function loadSession() {
     if (!raw) return null;
     const s = JSON.parse(raw);
     if (s && typeof s.userId === 'string' && typeof s.accessToken === 'string' && typeof s.refreshToken === 'string') {
-      return { userId: s.userId, accessToken: s.accessToken, refreshToken: s.refreshToken, expiresAt: Number(s.expiresAt) || 0 };
+      return { userId: s.userId, accessToken: s.accessToken, refreshToken: s.refreshToken, expiresAt: Number(s.expiresAt) || 0, lifetimeMs: Number(s.lifetimeMs) || 0 };
     }
   } catch { /* corrupt storage: treat as logged out */ }
   return null;
@@ -43,6 +44,7 @@ export function sessionFromGrant(grant) {
     accessToken: grant.accessToken,
     refreshToken: grant.refreshToken,
     expiresAt: Date.now() + grant.expiresIn * 1000,
+    lifetimeMs: grant.expiresIn * 1000,
   };
 }
 

@@ -87,6 +87,18 @@ def test_files_are_gzipped_for_browsers_that_take_it(node):
         assert "Content-Encoding" not in refused.headers
 
 
+def test_head_answers_as_get_without_a_body(node):
+    page = requests.get(node.http + "/", headers={"Accept-Encoding": "identity"}, timeout=10)
+    script = next(p for p in asset_paths(page.text) if p.endswith("app.js"))
+    for path, full in [("/", page), (script, requests.get(node.http + script, headers={"Accept-Encoding": "identity"}, timeout=10))]:
+        head = requests.head(node.http + path, headers={"Accept-Encoding": "identity"}, timeout=10)
+        assert head.status_code == 200 and head.content == b""
+        assert head.headers["Content-Length"] == str(len(full.content))
+        assert head.headers["Content-Type"] == full.headers["Content-Type"]
+        assert head.headers["Cache-Control"] == full.headers["Cache-Control"]
+    assert requests.head(node.http + "/assets/0123456789abcdef/app.js", timeout=10).status_code == 404
+
+
 def test_other_versions_and_unknown_files_are_not_found(node):
     page = requests.get(node.http + "/", timeout=10).text
     version = page.split("/assets/", 1)[1].split("/", 1)[0]

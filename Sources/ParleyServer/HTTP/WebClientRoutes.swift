@@ -22,32 +22,46 @@ struct WebClientRoutes: Sendable {
     ].joined(separator: "; ")
 
     func add(to router: Router<ParleyRequestContext>) {
-        router.get("/") { request, _ in
-            let client = try source.client()
-            var headers = Self.securityHeaders
-            headers[.contentSecurityPolicy] = Self.contentSecurityPolicy
-            headers[.cacheControl] = source.isDevelopment ? "no-store" : "no-cache"
-            // Weak: the gzipped and the plain page are the same page, not the same bytes.
-            headers[.eTag] = "W/\"\(client.version)\""
-            // If-None-Match compares weakly (RFC 9110 §13.1.2), so the bare tag is the one to match.
-            if EntityTag.matches(request.headers[.ifNoneMatch], etag: "\"\(client.version)\"") {
-                return Response(status: .notModified, headers: headers)
-            }
-            return Self.response(client.page, headers: headers, for: request)
+        router.get("/") { request, _ in try page(for: request) }
+        router.get("assets/:version/**") { request, context in try asset(for: request, context: context) }
+        // HEAD answers as GET would, without the body (uptime checks, caches revalidating).
+        router.head("/") { request, _ in Self.headersOnly(try page(for: request)) }
+        router.head("assets/:version/**") { request, context in Self.headersOnly(try asset(for: request, context: context)) }
+    }
+
+    private func page(for request: Request) throws -> Response {
+        let client = try source.client()
+        var headers = Self.securityHeaders
+        headers[.contentSecurityPolicy] = Self.contentSecurityPolicy
+        headers[.cacheControl] = source.isDevelopment ? "no-store" : "no-cache"
+        headers[.vary] = "Accept-Encoding"
+        // Weak: the gzipped and the plain page are the same page, not the same bytes.
+        headers[.eTag] = "W/\"\(client.version)\""
+        // If-None-Match compares weakly (RFC 9110 §13.1.2), so the bare tag is the one to match.
+        if EntityTag.matches(request.headers[.ifNoneMatch], etag: "\"\(client.version)\"") {
+            return Response(status: .notModified, headers: headers)
         }
-        router.get("assets/:version/**") { request, context in
-            let client = try source.client()
-            let path = context.parameters.getCatchAll().joined(separator: "/")
-            // Another version's file is not served: mixing versions would break the modules.
-            // From a folder being edited, though, the page's version may be a save behind.
-            let current = source.isDevelopment || context.parameters.get("version") == client.version
-            guard current, let asset = client.assets[path] else {
-                throw ChatError.notFound("no such file of the web client (version \(client.version) is served)")
-            }
-            var headers = Self.securityHeaders
-            headers[.cacheControl] = source.isDevelopment ? "no-store" : "public, max-age=31536000, immutable"
-            return Self.response(asset, headers: headers, for: request)
+        return Self.response(client.page, headers: headers, for: request)
+    }
+
+    private func asset(for request: Request, context: ParleyRequestContext) throws -> Response {
+        let client = try source.client()
+        let path = context.parameters.getCatchAll().joined(separator: "/")
+        // Another version's file is not served: mixing versions would break the modules.
+        // From a folder being edited, though, the page's version may be a save behind.
+        let current = source.isDevelopment || context.parameters.get("version") == client.version
+        guard current, let asset = client.assets[path] else {
+            throw ChatError.notFound("no such file of the web client (version \(client.version) is served)")
         }
+        var headers = Self.securityHeaders
+        headers[.cacheControl] = source.isDevelopment ? "no-store" : "public, max-age=31536000, immutable"
+        return Self.response(asset, headers: headers, for: request)
+    }
+
+    private static func headersOnly(_ response: Response) -> Response {
+        var headers = response.headers
+        if let length = response.body.contentLength { headers[.contentLength] = String(length) }
+        return Response(status: response.status, headers: headers)
     }
 
     /// The file, gzipped when it has a gzipped copy and the browser takes one.

@@ -201,12 +201,16 @@ class Session:
             return True
         self.wait(clicked, timeout, f"clickable {selector}")
 
-    def click_in(self, within: WebElement, testid: str, timeout: float = WAIT) -> None:
-        """Clicks the displayed element with this testid inside `within`."""
+    def click_in(self, within: "str | WebElement", testid: str, timeout: float = WAIT) -> None:
+        """Clicks the displayed element with this testid inside `within`. Give `within` as a
+        selector where the client may re-render it: it is then found again on each try."""
         selector = css(testid)
 
         def clicked() -> bool:
-            element = next((e for e in self.find_all(selector, within) if e.is_displayed() and e.is_enabled()), None)
+            container = self.find(within) if isinstance(within, str) else within
+            if container is None:
+                return False
+            element = next((e for e in self.find_all(selector, container) if e.is_displayed() and e.is_enabled()), None)
             if element is None:
                 return False
             element.click()

@@ -357,8 +357,9 @@ def test_a_group_created_in_the_browser_carries_messages_and_shows_its_members(n
     # Group info: Gina makes Mia an admin; both see the three members with their roles.
     a.click("chat-info")
     a.element("group-info-dialog")
-    mia_row = a.element("group-member", user_id=mia.id)
-    a.click_in(mia_row, "member-menu")
+    # The member list re-renders as group events arrive: find Mia's row anew on each try.
+    a.element("group-member", user_id=mia.id)
+    a.click_in(css("group-member", user_id=mia.id), "member-menu")
     a.click("member-make-admin")
     a.element("group-member", user_id=mia.id, role="admin")
     b.click("chat-info")
@@ -366,9 +367,9 @@ def test_a_group_created_in_the_browser_carries_messages_and_shows_its_members(n
     roles = {alice: ("owner", "Gina Owner"), bob: ("member", "Hugo 成员"), mia.id: ("admin", "Mia Park")}
     for session in (a, b):
         for user_id, (role, name) in roles.items():
-            row = session.element("group-member", user_id=user_id, role=role)
-            assert name in row.text, row.text
-        assert len(session.find_all(css("group-member"))) == 3
+            session.wait(lambda s=session, u=user_id, r=role, n=name: n in (s.text(css("group-member", user_id=u, role=r)) or ""),
+                         message=f"{name} listed as {role}")
+        session.wait(lambda s=session: len(s.find_all(css("group-member"))) == 3, message="three members listed")
 
     a.screenshot(os.path.join(shots, "group-info-light.png"))
     a.color_scheme("dark")

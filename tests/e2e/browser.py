@@ -372,9 +372,7 @@ def register(session: Session, base_url: str, username: str, password: str, disp
     session.fill("password", password)
     session.fill("display-name", display_name)
     session.click("register")
-    session.element("new-chat", timeout=20)
-    session.wait_online()
-    return session.user_id()
+    return _logged_in(session)
 
 
 def login(session: Session, base_url: str, username: str, password: str) -> str:
@@ -383,6 +381,11 @@ def login(session: Session, base_url: str, username: str, password: str) -> str:
     session.fill("username", username)
     session.fill("password", password)
     session.click("login")
+    return _logged_in(session)
+
+
+def _logged_in(session: Session) -> str:
+    """Waits for the chat screen and a live connection; returns the signed-in user's id."""
     session.element("new-chat", timeout=20)
     session.wait_online()
     return session.user_id()

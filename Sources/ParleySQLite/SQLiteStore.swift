@@ -16,6 +16,8 @@ public final class SQLiteStore: Store {
 
     let writer: SQLiteWorker
     private let checkpointer: Checkpointer
+    /// Moves sends' search texts into the full-text index after their commit.
+    let searchIndexer = SearchIndexer()
     private let readers: [SQLiteWorker]
     private let nextReader = Atomic<Int>(0)
     /// The store-wide change counter behind sync cursors. Only the writer thread advances it,
@@ -23,7 +25,12 @@ public final class SQLiteStore: Store {
     let clock: Atomic<Int64>
 
     /// Opens (creating if needed) the database at `path` and applies migrations.
-    public init(path: String, durability: Durability = .full, readerCount: Int = 2, logger: Logger? = nil) throws {
+    /// - Parameter searchIndexInterval: how often sends' search texts are moved into the
+    ///   full-text index (they are searched from the backlog meanwhile).
+    public init(
+        path: String, durability: Durability = .full, readerCount: Int = 2, searchIndexInterval: TimeInterval = 0.2,
+        logger: Logger? = nil
+    ) throws {
         let writeConnection = try SQLiteConnection(path: path, readOnly: false)
         try writeConnection.execute("PRAGMA journal_mode = WAL")
         try writeConnection.execute("PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL")")
@@ -47,6 +54,7 @@ public final class SQLiteStore: Store {
         }
         self.readers = readers
         self.checkpointer = try Checkpointer(path: path, every: 0.5)
+        searchIndexer.start(every: searchIndexInterval) { [weak self] in self?.indexSearchBacklog() }
         logger?.info("sqlite store open", metadata: ["path": "\(path)", "version": "\(version)"])
     }
 
@@ -56,6 +64,7 @@ public final class SQLiteStore: Store {
 
     /// Stops the worker threads after their queued work.
     public func close() {
+        searchIndexer.stop()
         writer.stop()
         checkpointer.stop()
         for reader in readers { reader.stop() }
@@ -81,5 +90,25 @@ public final class SQLiteStore: Store {
     /// Takes the next version for a change; call only inside `write`.
     func nextVersion() -> Int64 {
         clock.wrappingAdd(1, ordering: .relaxed).newValue
+    }
+}
+
+extension SQLiteStore: EngineStatistics {
+    public var engineStatistics: [EngineStatistic] {
+        [
+            EngineStatistic(
+                name: "parley_store_transactions_total", kind: .counter,
+                help: "Write transactions the embedded store committed (sends grouped into one count once).", value: transactionCount),
+            EngineStatistic(
+                name: "parley_search_backlog", kind: .gauge,
+                help: "Messages stored but not yet in the full-text index (searched as they stand meanwhile).",
+                value: searchIndexer.backlog),
+            EngineStatistic(
+                name: "parley_search_indexed_total", kind: .counter, help: "Messages moved into the full-text index.",
+                value: searchIndexer.indexedRows),
+            EngineStatistic(
+                name: "parley_search_index_lag_max_milliseconds", kind: .gauge,
+                help: "Longest a message waited for the full-text index since start.", value: searchIndexer.worstLagMilliseconds),
+        ]
     }
 }

@@ -238,3 +238,24 @@ extension Store {
         try await enqueueTasks([task])
     }
 }
+
+/// One figure an engine reports about its own work, exported at `/metrics`.
+public struct EngineStatistic: Sendable, Equatable {
+    public enum Kind: String, Sendable { case counter, gauge }
+    public var name: String
+    public var kind: Kind
+    public var help: String
+    public var value: Int
+
+    public init(name: String, kind: Kind, help: String, value: Int) {
+        self.name = name
+        self.kind = kind
+        self.help = help
+        self.value = value
+    }
+}
+
+/// Engines that count their own work (WAL bytes, transactions, index backlog).
+public protocol EngineStatistics {
+    var engineStatistics: [EngineStatistic] { get }
+}

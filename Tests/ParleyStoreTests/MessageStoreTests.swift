@@ -4,6 +4,26 @@ import Testing
 @Suite("Store: messages")
 struct MessageStoreTests {
     @Test(arguments: Engine.allCases)
+    func aPrivateSendAcrossABlockIsRefusedAndStoresNothing(_ engine: Engine) async throws {
+        try await withStore(engine) { subject async throws in
+            let store = subject.store
+            var send = Fixture.message(from: "1", to: "2", localId: "a")
+            send.refuseIfBlocked = true
+            #expect(try await store.appendMessage(send).message.seq == 1, "no block: stored")
+            #expect(try await store.setBlock(userId: "2", targetId: "1", blocked: true, at: 5))
+            var next = Fixture.message(from: "1", to: "2", localId: "b")
+            next.refuseIfBlocked = true
+            await #expect(throws: StoreError.blocked(by: ["2"])) { try await store.appendMessage(next) }
+            #expect(try await store.setBlock(userId: "1", targetId: "2", blocked: true, at: 6))
+            await #expect(throws: StoreError.blocked(by: ["1", "2"])) { try await store.appendMessage(next) }
+            let page = try await store.messages(conversationId: "p_1_2", page: .after(0, limit: 10))
+            #expect(page.messages.map(\.localId) == ["a"], "the refused send took no seq and left no row")
+            next.refuseIfBlocked = false
+            #expect(try await store.appendMessage(next).message.seq == 2, "a caller that checked itself is not refused")
+        }
+    }
+
+    @Test(arguments: Engine.allCases)
     func privateMessagesGetGaplessSeqsAndDedupe(_ engine: Engine) async throws {
         try await withStore(engine) { subject async throws in
             let store = subject.store

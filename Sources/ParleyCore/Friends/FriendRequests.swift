@@ -105,8 +105,14 @@ extension Chat {
     /// `forbidden` when the caller did (they must unblock first).
     func requireNoBlock(between callerId: String, and otherId: String) async throws {
         let blockers = try await store.blockers(between: callerId, and: otherId)
-        if blockers.contains(otherId) { throw ChatError(.blocked, "this user has blocked you") }
-        if blockers.contains(callerId) { throw ChatError.forbidden("you have blocked this user; unblock them first") }
+        if !blockers.isEmpty { throw blockedError(blockers, caller: callerId) }
+    }
+
+    /// What a caller is told when a block stands between them and another user.
+    func blockedError(_ blockers: some Collection<String>, caller callerId: String) -> ChatError {
+        blockers.contains(where: { $0 != callerId })
+            ? ChatError(.blocked, "this user has blocked you")
+            : ChatError.forbidden("you have blocked this user; unblock them first")
     }
 
     /// Text a user chose, checked against its bound (in characters).

@@ -34,10 +34,16 @@ extension Chat {
             mentions: mentions, replyTo: request.replyTo, createdAt: clock.now())
         new.searchText = MessageContent.searchableText(type: request.contentType, content: content.value)
         new.mediaIds = MessageContent.mediaIds(type: request.contentType, content: content.value)
+        new.refuseIfBlocked = resolved.blocksCheckedOnAppend
         let push = pushTask(for: new, recipients: resolved.recipients)
         if let push { new.tasks = [push] }
         let storing = monotonicNanoseconds()
-        let outcome = try await store.appendMessage(new)
+        let outcome: AppendOutcome
+        do {
+            outcome = try await store.appendMessage(new)
+        } catch StoreError.blocked(let blockers) {
+            throw blockedError(blockers, caller: caller.userId)
+        }
         metrics.storeAppend.observe(nanoseconds: monotonicNanoseconds() - storing)
         let recipients = resolved.recipients
         let message = outcome.message
@@ -67,6 +73,8 @@ extension Chat {
         var target: MessageTarget
         var recipients: [String]
         var groupRole: GroupRole?
+        /// A private chat whose block check is left to the append (no read before it).
+        var blocksCheckedOnAppend = false
     }
 
     private func resolveTarget(_ request: SendMessage, from caller: Caller) async throws -> ResolvedTarget {
@@ -108,13 +116,22 @@ extension Chat {
         guard let receiver = try await profiles.user(receiverId), receiver.deletedAt == nil else {
             throw ChatError.notFound("user '\(receiverId.prefix(64))' not found")
         }
-        try await requireNoBlock(between: caller.userId, and: receiverId)
-        if limits.friendsOnly || receiver.friendsOnly, !(try await store.areFriends(caller.userId, receiverId)) {
+        // The block check is made by the append, in the message's own transaction, saving a
+        // read per send. It comes first when something else must not see a blocked send: the
+        // pre-send webhook, or the friends check (blocked outranks "friends only").
+        let friendsOnly = limits.friendsOnly || receiver.friendsOnly
+        let checkFirst = friendsOnly || hook != nil
+        if checkFirst {
+            try await requireNoBlock(between: caller.userId, and: receiverId)
+        }
+        if friendsOnly, !(try await store.areFriends(caller.userId, receiverId)) {
             throw ChatError.forbidden("this user accepts private messages from friends only")
         }
         let id = ConversationID.privateChat(caller.userId, receiverId)
         let (a, b) = ConversationID.privateUsers(id)!
-        return ResolvedTarget(target: .privateChat(conversationId: id, userA: a, userB: b), recipients: [receiverId, caller.userId])
+        return ResolvedTarget(
+            target: .privateChat(conversationId: id, userA: a, userB: b), recipients: [receiverId, caller.userId],
+            blocksCheckedOnAppend: !checkFirst)
     }
 
     /// A group conversation: members only, and not while muted (one member, or all but admins).

@@ -32,7 +32,12 @@ extension PostgresStore {
     }
 
     public func appendMessage(_ message: NewMessage) async throws -> AppendOutcome {
-        try await writer.append(message)
+        // Read just before the writer's batch (not in it: the batch is one call for many sends).
+        if message.refuseIfBlocked, case .privateChat(_, let userA, let userB) = message.target {
+            let blockers = try await blockers(between: userA, and: userB)
+            if !blockers.isEmpty { throw StoreError.blocked(by: blockers.sorted()) }
+        }
+        return try await writer.append(message)
     }
 
     /// Stores sends in one round trip, in order, inside the writer's transaction: each gets its

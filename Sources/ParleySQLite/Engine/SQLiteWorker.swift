@@ -63,6 +63,35 @@ final class SQLiteWorker: @unchecked Sendable {
         }
     }
 
+    /// Runs `body` like `perform`, blocking the calling thread (never a task's) until commit.
+    func performBlocking<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) throws -> T {
+        let done = DispatchSemaphore(value: 0)
+        let outcome = BlockingOutcome<T>()
+        let job = Job(
+            run: { connection in
+                let value = try body(connection)
+                return {
+                    outcome.result.withLock { $0 = .success(value) }
+                    done.signal()
+                }
+            },
+            fail: { error in
+                outcome.result.withLock { $0 = .failure(error) }
+                done.signal()
+            }
+        )
+        condition.lock()
+        if stopped {
+            condition.unlock()
+            throw StoreError.engine("store is closed")
+        }
+        queue.append(job)
+        condition.signal()
+        condition.unlock()
+        done.wait()
+        return try outcome.result.withLock { $0! }.get()
+    }
+
     /// Finishes the queued jobs, then stops the thread.
     func stop() {
         condition.lock()
@@ -134,6 +163,11 @@ final class SQLiteWorker: @unchecked Sendable {
         }
         for complete in completions { complete() }
     }
+}
+
+/// Carries a blocking job's result from the worker thread to the waiting one.
+private final class BlockingOutcome<T: Sendable>: Sendable {
+    let result = Mutex<Result<T, any Error>?>(nil)
 }
 
 /// Moves a connection into its worker thread.

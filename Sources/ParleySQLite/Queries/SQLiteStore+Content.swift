@@ -34,7 +34,7 @@ extension SQLiteStore {
             try db.run(
                 "UPDATE messages SET content = ?, edited_at = ? WHERE message_id = ?",
                 [.text(edit.content), .integer(edit.createdAt), .text(edit.messageId)])
-            try db.run("DELETE FROM message_search WHERE message_id = ?", [.text(edit.messageId)])
+            try Self.forgetSearchText(of: edit.messageId, in: db)
             if let text = edit.searchText, !text.isEmpty {
                 try db.run(
                     "INSERT INTO message_search (body, message_id, conversation_id, created_at) VALUES (?, ?, ?, ?)",
@@ -106,34 +106,43 @@ extension SQLiteStore {
 
     public func searchMessages(_ search: MessageSearch) async throws -> [SearchHit] {
         try await read { db in
-            var sql = """
-                SELECT s.body, \(Self.messageColumns.split(separator: ",").map { "m." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", "))
-                FROM message_search s JOIN messages m ON m.message_id = s.message_id
-                WHERE s.body LIKE ? ESCAPE '\\'
-                  AND s.conversation_id IN (SELECT conversation_id FROM members WHERE user_id = ?)
-                  AND s.message_id NOT IN (SELECT message_id FROM hidden_messages WHERE user_id = ?)
-                """
-            var values: [SQLValue] = [.text(StoredText.containing(search.text)), .text(search.userId), .text(search.userId)]
-            if let id = search.conversationId { sql += " AND s.conversation_id = ?"; values.append(.text(id)) }
-            if let sender = search.senderId { sql += " AND m.sender_id = ?"; values.append(.text(sender)) }
-            if let from = search.from { sql += " AND m.created_at >= ?"; values.append(.integer(from)) }
-            if let to = search.to { sql += " AND m.created_at < ?"; values.append(.integer(to)) }
-            if let type = search.contentType { sql += " AND m.content_type = ?"; values.append(.text(type)) }
-            if let after = search.after {
-                sql += " AND (m.created_at < ? OR (m.created_at = ? AND m.message_id < ?))"
-                values += [.integer(after.createdAt), .integer(after.createdAt), .text(after.messageId)]
-            }
-            sql += " ORDER BY m.created_at DESC, m.message_id DESC LIMIT ?"
-            values.append(.integer(Int64(search.limit)))
-            return try db.all(sql, values) { row in
-                SearchHit(
-                    message: MessageRecord(
-                        conversationId: row.text(1), seq: row.int(2), messageId: row.text(3), senderId: row.text(4),
-                        localId: row.optionalText(5), contentType: row.text(6), content: row.optionalText(7),
-                        atUsers: Self.decodeList(row.optionalText(8)), replyTo: row.optionalText(9), createdAt: row.int(10),
-                        recalled: row.bool(11), isEvent: row.bool(12), editedAt: row.optionalInt(13)),
-                    text: row.text(0))
-            }
+            // The index, and the texts of the last moments' sends not yet moved into it: a
+            // message is found from its ack on. A text is in one of the two, never both.
+            let hits = try Self.searchMessages(search, in: "message_search", db: db)
+                + Self.searchMessages(search, in: "search_backlog", db: db)
+            return hits.sorted { ($0.message.createdAt, $0.message.messageId) > ($1.message.createdAt, $1.message.messageId) }
+                .prefix(search.limit).map { $0 }
+        }
+    }
+
+    private static func searchMessages(_ search: MessageSearch, in table: String, db: SQLiteConnection) throws -> [SearchHit] {
+        var sql = """
+            SELECT s.body, \(Self.messageColumns.split(separator: ",").map { "m." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", "))
+            FROM \(table) s JOIN messages m ON m.message_id = s.message_id
+            WHERE s.body LIKE ? ESCAPE '\\'
+              AND s.conversation_id IN (SELECT conversation_id FROM members WHERE user_id = ?)
+              AND s.message_id NOT IN (SELECT message_id FROM hidden_messages WHERE user_id = ?)
+            """
+        var values: [SQLValue] = [.text(StoredText.containing(search.text)), .text(search.userId), .text(search.userId)]
+        if let id = search.conversationId { sql += " AND s.conversation_id = ?"; values.append(.text(id)) }
+        if let sender = search.senderId { sql += " AND m.sender_id = ?"; values.append(.text(sender)) }
+        if let from = search.from { sql += " AND m.created_at >= ?"; values.append(.integer(from)) }
+        if let to = search.to { sql += " AND m.created_at < ?"; values.append(.integer(to)) }
+        if let type = search.contentType { sql += " AND m.content_type = ?"; values.append(.text(type)) }
+        if let after = search.after {
+            sql += " AND (m.created_at < ? OR (m.created_at = ? AND m.message_id < ?))"
+            values += [.integer(after.createdAt), .integer(after.createdAt), .text(after.messageId)]
+        }
+        sql += " ORDER BY m.created_at DESC, m.message_id DESC LIMIT ?"
+        values.append(.integer(Int64(search.limit)))
+        return try db.all(sql, values) { row in
+            SearchHit(
+                message: MessageRecord(
+                    conversationId: row.text(1), seq: row.int(2), messageId: row.text(3), senderId: row.text(4),
+                    localId: row.optionalText(5), contentType: row.text(6), content: row.optionalText(7),
+                    atUsers: Self.decodeList(row.optionalText(8)), replyTo: row.optionalText(9), createdAt: row.int(10),
+                    recalled: row.bool(11), isEvent: row.bool(12), editedAt: row.optionalInt(13)),
+                text: row.text(0))
         }
     }
 

@@ -146,10 +146,12 @@ extension SQLiteStore {
     }
 
     public func blockers(between a: String, and b: String) async throws -> Set<String> {
-        try await read { db in
-            Set(try db.all(
-                "SELECT user_id FROM blocks WHERE (user_id = ? AND blocked_id = ?) OR (user_id = ? AND blocked_id = ?)",
-                [.text(a), .text(b), .text(b), .text(a)]) { $0.text(0) })
-        }
+        try await read { db in try Self.blockers(between: a, and: b, in: db) }
+    }
+
+    static func blockers(between a: String, and b: String, in db: SQLiteConnection) throws -> Set<String> {
+        Set(try db.all(
+            "SELECT user_id FROM blocks WHERE (user_id = ? AND blocked_id = ?) OR (user_id = ? AND blocked_id = ?)",
+            [.text(a), .text(b), .text(b), .text(a)]) { $0.text(0) })
     }
 }

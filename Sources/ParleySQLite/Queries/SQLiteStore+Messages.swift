@@ -27,6 +27,10 @@ extension SQLiteStore {
             {
                 return AppendOutcome(message: existing, duplicate: true)
             }
+            if message.refuseIfBlocked, case .privateChat(_, let userA, let userB) = message.target {
+                let blockers = try Self.blockers(between: userA, and: userB, in: db)
+                if !blockers.isEmpty { throw StoreError.blocked(by: blockers.sorted()) }
+            }
             let version = self.nextVersion()
             let conversationId: String
             let assigned: Int64?
@@ -64,9 +68,11 @@ extension SQLiteStore {
                 isEvent: false)
             try Self.insert(record, into: db)
             if let text = message.searchText, !text.isEmpty {
+                // Indexed shortly after by `SearchIndexer`; searched meanwhile as it stands.
                 try db.run(
-                    "INSERT INTO message_search (body, message_id, conversation_id, created_at) VALUES (?, ?, ?, ?)",
+                    "INSERT INTO search_backlog (body, message_id, conversation_id, created_at) VALUES (?, ?, ?, ?)",
                     [.text(text), .text(record.messageId), .text(conversationId), .integer(record.createdAt)])
+                self.searchIndexer.noteBacklog()
             }
             for user in Set(message.mentions) {
                 try db.run(
@@ -137,7 +143,7 @@ extension SQLiteStore {
             try db.run(
                 "UPDATE messages SET recalled = 1, content = NULL, recall_event_id = ? WHERE message_id = ?",
                 [.text(recall.eventId), .text(original.messageId)])
-            try db.run("DELETE FROM message_search WHERE message_id = ?", [.text(original.messageId)])
+            try Self.forgetSearchText(of: original.messageId, in: db)
             // A recalled message no longer shares its media.
             try db.run("DELETE FROM media_refs WHERE message_id = ?", [.text(original.messageId)])
             original.recalled = true

@@ -252,6 +252,18 @@ enum Migrations {
         CREATE UNIQUE INDEX media_blobs_live ON media_blobs (sha256) WHERE doomed_at IS NULL;
         CREATE INDEX media_blobs_touched ON media_blobs (touched_at);
         """),
+        (11, """
+        -- Sends queue their search text here, in their own transaction; the search indexer moves
+        -- it into `message_search` in batches shortly after. Appending to this table touches one
+        -- page where a trigram index insert touched dozens.
+        CREATE TABLE search_backlog (
+            id INTEGER PRIMARY KEY,
+            message_id TEXT NOT NULL,
+            conversation_id TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            body TEXT NOT NULL
+        );
+        """),
     ]
 
     static var latest: Int { all.map(\.version).max() ?? 0 }

@@ -117,6 +117,9 @@ struct ObservabilityRoutes {
         histogram("parley_send_ack_seconds", "From a message frame's arrival to its ack.", m.sendToAck)
         histogram("parley_delivery_seconds", "From a message's arrival to its frames being queued for the recipients.", m.delivery)
         histogram("parley_store_append_seconds", "Time to persist a message.", m.storeAppend)
+        if let engine = chat.store as? any EngineStatistics {
+            for figure in engine.engineStatistics { metric(figure.name, figure.kind.rawValue, figure.help, figure.value) }
+        }
         return out
     }
 }

@@ -67,6 +67,9 @@ public struct NewMessage: Sendable, Equatable {
     /// Media the message's content references: members of its conversation may read it.
     /// Stored in the message's transaction when the message is new.
     public var mediaIds: [String] = []
+    /// For a private chat: refuse the send (`StoreError.blocked`) when either user has blocked
+    /// the other, checked with the append itself so no separate read precedes it.
+    public var refuseIfBlocked = false
 
     public init(
         target: MessageTarget, messageId: String, senderId: String, localId: String, contentType: String,

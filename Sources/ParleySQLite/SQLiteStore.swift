@@ -35,10 +35,11 @@ public final class SQLiteStore: Store {
         try writeConnection.execute("PRAGMA journal_mode = WAL")
         try writeConnection.execute("PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL")")
         try writeConnection.execute("PRAGMA foreign_keys = OFF")
-        // The writer still checkpoints at 1,000 WAL pages, which lets the WAL restart from its
-        // beginning and stay small; the `Checkpointer` has copied most pages by then, so this
-        // is cheap (see `Checkpointer`).
-        try writeConnection.execute("PRAGMA wal_autocheckpoint = 1000")
+        let pageSize = try writeConnection.first("PRAGMA page_size") { $0.int(0) } ?? 4096
+        // The writer still checkpoints once the WAL holds 4 MiB, which lets the WAL restart from
+        // its beginning and stay small; the `Checkpointer` has copied most pages by then, so
+        // this is cheap (see `Checkpointer`).
+        try writeConnection.execute("PRAGMA wal_autocheckpoint = \(4 * 1024 * 1024 / max(512, pageSize))")
         // After a checkpoint restarts the WAL, give back what a burst made it grow beyond 16 MiB.
         try writeConnection.execute("PRAGMA journal_size_limit = 16777216")
         try Migrations.apply(to: writeConnection)

@@ -5,12 +5,13 @@ import Synchronization
 ///
 /// A trigram index insert touches dozens of pages; made inside each send's transaction it was
 /// the largest part of a send's WAL (≈ 128 KB per message at 500/s). A send now appends its
-/// text to the backlog (one page) and this thread, every `interval`, asks the writer to index
-/// what is waiting in one job of the next group commit. Search reads both tables, so a message
+/// text to the backlog (one page) and this thread, every `interval` (200 ms), asks the writer to
+/// index what is waiting in jobs of the next group commits. Search reads both tables, so a message
 /// is found from its ack on; the backlog survives a crash and is indexed after the restart.
 final class SearchIndexer: Sendable {
-    /// Most rows one job moves, so an index job never holds the writer long.
-    static let batchLimit = 2_000
+    /// Most rows one job moves, so an index job never holds the writer long (≈ 5 ms); a larger
+    /// backlog is moved by several jobs with sends committed between them.
+    static let batchLimit = 512
 
     private let stopped = Atomic<Bool>(false)
     /// Rows the backlog holds (may over-count after a rolled-back batch until the next job).

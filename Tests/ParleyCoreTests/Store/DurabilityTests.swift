@@ -107,15 +107,15 @@ struct WriteAheadLogTests {
         try await store.createUser(UserRecord(id: "1", username: "a", displayName: "A", avatar: nil, passwordHash: "h", createdAt: 0))
         try await store.createUser(UserRecord(id: "2", username: "b", displayName: "B", avatar: nil, passwordHash: "h", createdAt: 0))
         // Writes one after another, as a steady stream of small commits arrives.
-        for index in 0..<6_000 {
+        for index in 0..<10_000 {
             _ = try await store.appendMessage(NewMessage(
                 target: .privateChat(conversationId: "p_1_2", userA: "1", userB: "2"), messageId: "m\(index)", senderId: "1",
                 localId: "l\(index)", contentType: "text", content: #"{"text":"some text of a message"}"#, atUsers: [], mentions: [],
                 replyTo: nil, createdAt: Int64(index)))
         }
         let size = try FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int ?? 0
-        // These commits write ≈ 100 MB of WAL frames in all: a WAL that never restarts ends near
-        // that. Restarting at 1,000 pages keeps it near 4 MB; the bound leaves room for a machine
+        // These commits write ≈ 250 MB of WAL frames in all (≈ 6 pages each): a WAL that never
+        // restarts ends near that. Restarting at 4 MiB keeps it near 4 MB; the bound leaves room for a machine
         // so busy (CI runs suites in parallel) that a few restarts come late.
         #expect(size < 48 << 20, "the WAL grew to \(size) bytes")
     }

@@ -18,14 +18,11 @@ final class LoopOutbox: Sendable {
     }
 
     let loop: any EventLoop
-    /// Runs the tasks of this loop's sessions on the loop.
-    let executor: LoopTaskExecutor
     private let state = Mutex(State())
     private let allocator = ByteBufferAllocator()
 
     init(loop: any EventLoop) {
         self.loop = loop
-        self.executor = LoopTaskExecutor(loop: loop)
     }
 
     /// Queues `frame` for `sessions` (all on this loop), in order after earlier posts.

@@ -111,7 +111,7 @@ final class SessionHandler: ChannelInboundHandler, RemovableChannelHandler {
         if pause { context.channel.setOption(ChannelOptions.autoRead, value: false).whenComplete { _ in } }
         if start {
             let (gateway, session, inbox) = (self.gateway, self.session, self.inbox)
-            Task(executorPreference: session.outbox.executor) { await gateway.process(session, inbox) }
+            Task { await gateway.process(session, inbox) }
         }
     }
 

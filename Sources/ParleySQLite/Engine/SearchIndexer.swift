@@ -9,7 +9,7 @@ import Synchronization
 /// index what is waiting in jobs of the next group commits. Search reads both tables, so a message
 /// is found from its ack on; the backlog survives a crash and is indexed after the restart.
 final class SearchIndexer: Sendable {
-    /// Most rows one job moves, so an index job never holds the writer long (≈ 5 ms); a larger
+    /// Most rows one job moves, so an index job holds the writer for ≈ 5–10 ms at most; a larger
     /// backlog is moved by several jobs with sends committed between them.
     static let batchLimit = 512
 

@@ -85,7 +85,12 @@ final class ClientSession: Sendable {
     /// is the batch's first frame (the outbox then flushes this session at the end of the batch).
     func stage(_ wire: ByteBuffer, isMessage: Bool = false) -> Bool {
         guard !closing.load(ordering: .relaxed) else { return false }
-        if !reserve(bytes: wire.readableBytes) { return false }
+        // The frames of this batch leave in one flush: they are not frames the client left
+        // unread, so the frame limit counts only what earlier flushes still wait to write (a
+        // writer commit that acks 50 pipelined sends at once must not cut off a client that
+        // reads; the byte limit still bounds a batch).
+        let staged = batch.withLock { $0.count }
+        if !reserve(bytes: wire.readableBytes, sameFlushAs: staged) { return false }
         metrics.framesDelivered.add()
         if isMessage { metrics.messagesDelivered.add() }
         let (previous, first) = batch.withLock { batch -> (ByteBuffer?, Bool) in
@@ -185,10 +190,11 @@ final class ClientSession: Sendable {
     /// Counts a frame of `bytes` as waiting; false (and the connection cut) past either limit.
     /// The byte limit is on what waits before this frame: one large reply (a full history or
     /// sync page) to a client that reads is never a reason to cut it off.
-    private func reserve(bytes: Int) -> Bool {
+    /// `sameFlushAs`: frames already staged for the same flush as this one (not counted).
+    private func reserve(bytes: Int, sameFlushAs staged: Int = 0) -> Bool {
         let frames = unwritten.wrappingAdd(1, ordering: .relaxed).newValue
         let waitingBefore = unwrittenBytes.wrappingAdd(bytes, ordering: .relaxed).newValue - bytes
-        guard frames > queueLimit || waitingBefore >= byteLimit else { return true }
+        guard frames - staged > queueLimit || waitingBefore >= byteLimit else { return true }
         cutOff()
         return false
     }

@@ -255,7 +255,7 @@ public struct EngineStatistic: Sendable, Equatable {
     }
 }
 
-/// Engines that count their own work (WAL bytes, transactions, index backlog).
+/// Engines that count their own work (transactions, the search index backlog).
 public protocol EngineStatistics {
     var engineStatistics: [EngineStatistic] { get }
 }

@@ -51,15 +51,7 @@ final class SQLiteWorker: @unchecked Sendable {
                 },
                 fail: { continuation.resume(throwing: $0) }
             )
-            condition.lock()
-            if stopped {
-                condition.unlock()
-                continuation.resume(throwing: StoreError.engine("store is closed"))
-                return
-            }
-            queue.append(job)
-            condition.signal()
-            condition.unlock()
+            if !enqueue(job) { continuation.resume(throwing: StoreError.engine("store is closed")) }
         }
     }
 
@@ -80,16 +72,19 @@ final class SQLiteWorker: @unchecked Sendable {
                 done.signal()
             }
         )
-        condition.lock()
-        if stopped {
-            condition.unlock()
-            throw StoreError.engine("store is closed")
-        }
-        queue.append(job)
-        condition.signal()
-        condition.unlock()
+        if !enqueue(job) { throw StoreError.engine("store is closed") }
         done.wait()
         return try outcome.result.withLock { $0! }.get()
+    }
+
+    /// Queues a job for the worker thread; false once the worker is stopped.
+    private func enqueue(_ job: Job) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        if stopped { return false }
+        queue.append(job)
+        condition.signal()
+        return true
     }
 
     /// Finishes the queued jobs, then stops the thread.

@@ -4,10 +4,11 @@ import Synchronization
 /// Moves sends' search texts from `search_backlog` into the trigram index, in batches.
 ///
 /// A trigram index insert touches dozens of pages; made inside each send's transaction it was
-/// the largest part of a send's WAL (≈ 128 KB per message at 500/s). A send now appends its
-/// text to the backlog (one page) and this thread, every `interval` (200 ms), asks the writer to
-/// index what is waiting in jobs of the next group commits. Search reads both tables, so a message
-/// is found from its ack on; the backlog survives a crash and is indexed after the restart.
+/// the largest part of a send's WAL (≈ 62 KB per message at 500/s, docs/benchmarks.md §10). A
+/// send now appends its text to the backlog (one page) and this thread, every `interval`
+/// (200 ms), asks the writer to index what is waiting in jobs of the next group commits. Search
+/// reads both tables, so a message is found from its ack on; the backlog survives a crash and
+/// is indexed after the restart.
 final class SearchIndexer: Sendable {
     /// Most rows one job moves, so an index job holds the writer for ≈ 5–10 ms at most; a larger
     /// backlog is moved by several jobs with sends committed between them.

@@ -37,7 +37,7 @@ extension SQLiteStore {
         try db.run("DELETE FROM search_backlog WHERE message_id = ?", [.text(messageId)])
     }
 
-    /// Rows waiting for the indexer (for tests and `/metrics`).
+    /// Rows waiting for the indexer, counted in the database (`/metrics` shows the indexer's own count).
     func searchBacklogCount() async throws -> Int {
         try await read { db in Int(try db.first("SELECT COUNT(*) FROM search_backlog", [], { $0.int(0) }) ?? 0) }
     }
